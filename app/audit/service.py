@@ -1,0 +1,62 @@
+"""Writing the audit trail. Services call `record` inside the same transaction as the change."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, SQLModel
+
+from app.audit.models import AuditEvent
+from app.common import format_decimal
+
+# Never copied into the trail.
+SECRET_FIELDS = {"password_hash", "token_hash"}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj: SQLModel | None) -> dict[str, Any] | None:
+    if obj is None:
+        return None
+    return {
+        name: _jsonable(getattr(obj, name))
+        for name in obj.__class__.model_fields
+        if name not in SECRET_FIELDS
+    }
+
+
+def changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
+    return before != after
+
+
+def record(
+    session: Session,
+    actor,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    region_code: str | None = None,
+    actor_name: str | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        actor=actor_name or getattr(actor, "username", "system"),
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        region_code=region_code,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,35 @@
+"""Token endpoints and users."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.auth import service
+from app.auth.models import TokenOut, UserCreate, UserPublic
+from app.deps import CurrentUser, SessionDep, SettingsDep, TokenDep
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenOut)
+def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
+          settings: SettingsDep):
+    user = service.authenticate(session, settings, form.username, form.password)
+    token, row = service.issue_token(session, settings, user)
+    return TokenOut(access_token=token, expires_at=row.expires_at)
+
+
+@router.post("/auth/revoke", status_code=status.HTTP_204_NO_CONTENT)
+def revoke(session: SessionDep, token: TokenDep, _user: CurrentUser) -> None:
+    service.revoke_token(session, token)
+
+
+@router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+def create_user(data: UserCreate, session: SessionDep, user: CurrentUser):
+    return UserPublic.model_validate(service.create_user(session, user, data))
+
+
+@router.get("/users/me", response_model=UserPublic)
+def me(user: CurrentUser):
+    return UserPublic.model_validate(user)

@@ -1,0 +1,89 @@
+"""Users, roles, bearer tokens and the failed-login throttle."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import field_validator
+from sqlalchemy import DateTime
+from pydantic import Field as PydanticField
+from sqlmodel import Field, SQLModel
+
+from app.common import StrictModel, utcnow
+from app.regions.models import check_code
+
+
+class Role(StrEnum):
+    admin = "admin"
+    officer = "officer"
+    liaison = "liaison"
+
+
+ROLE_LABELS = {Role.admin: "系统管理员", Role.officer: "扶贫办工作人员", Role.liaison: "信息联络员"}
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=50, unique=True)
+    password_hash: str = Field(max_length=255)
+    display_name: str = Field(max_length=100)
+    role: str = Field(max_length=10)
+    # An officer's region (none = national); a liaison's unit.
+    region_code: str | None = Field(default=None, max_length=12, foreign_key="region.code", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{3,50}$"
+
+
+class UserCreate(StrictModel):
+    username: str = PydanticField(pattern=USERNAME_PATTERN)
+    password: str = PydanticField(min_length=8, max_length=128)
+    display_name: str = PydanticField(min_length=1, max_length=100)
+    role: Role
+    region_code: str | None = None
+    unit_id: int | None = None
+
+    @field_validator("region_code")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return None if value is None else check_code(value)
+
+
+class UserPublic(SQLModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    region_code: str | None
+    unit_id: int | None
+    active: bool
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # SHA-256 of the token: a stolen database does not hand out working tokens.
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class LoginThrottle(SQLModel, table=True):
+    __tablename__ = "login_throttle"
+
+    username: str = Field(primary_key=True, max_length=50)
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class TokenOut(SQLModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime

@@ -1,0 +1,158 @@
+"""Shared value types: money in 万元, list pages, ISO weeks and the campaign clock."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from sqlalchemy import Numeric, func, select
+
+from sqlmodel import SQLModel
+
+from app.config import Settings
+
+# Stable constraint names on SQLite and PostgreSQL alike, so migrations can refer to them. Set
+# here because every model module imports this one before it defines a table.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+T = TypeVar("T")
+
+MONEY_SCALE = 4
+# Numeric(14, 4): up to 10 digits of 万元 before the point, which is more than any pairing.
+MONEY_SQL = Numeric(14, MONEY_SCALE, asdecimal=True)
+_FOUR_PLACES = Decimal(1).scaleb(-MONEY_SCALE)
+_TWO_PLACES = Decimal("0.01")
+
+
+def format_decimal(value: Decimal) -> str:
+    """'12.5000' -> '12.5', '50.0000' -> '50', never exponent notation."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def quantize_money(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+
+# Input: a decimal string or number, at most 4 places; output: a JSON string.
+Wan = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=MONEY_SCALE),
+    PlainSerializer(format_decimal, return_type=str, when_used="json"),
+]
+WanOut = Annotated[Decimal, PlainSerializer(format_decimal, return_type=str, when_used="json")]
+Count = Annotated[int, Field(ge=0, le=10_000_000, strict=False)]
+
+
+def percentage(actual: Decimal | int, planned: Decimal | int) -> Decimal:
+    """Completion percentage of annex 3: half-up to 2 places; 0 when nothing was planned."""
+    planned = Decimal(planned)
+    if planned == 0:
+        return Decimal("0.00")
+    return (Decimal(actual) * 100 / planned).quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+class StrictModel(BaseModel):
+    """Request bodies: unknown fields are refused, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+
+
+LIMIT_DEFAULT = 100
+LIMIT_MAX = 1000
+
+# --- ISO weeks -----------------------------------------------------------------------------
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def parse_week(text: str) -> date:
+    """The Monday of ISO week 'YYYY-Www'; ValueError with a Chinese reason otherwise."""
+    match = WEEK_RE.match(text or "")
+    if not match:
+        raise ValueError(f"周次“{text}”格式不对，应为 YYYY-Www，例如 2020-W27")
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        return date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(f"周次“{text}”不存在：{year} 年没有第 {week} 周") from None
+
+
+def week_of(day: date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def previous_week(week: str) -> str:
+    return week_of(parse_week(week) - timedelta(days=7))
+
+
+# --- the campaign clock ---------------------------------------------------------------------
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_tz(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.timezone)
+
+
+def clock_now(settings: Settings) -> datetime:
+    """Now, on the campaign clock: BANGFU_TODAY pins the date (the demo's 2020 campaign), the
+    time of day stays real."""
+    real = utcnow()
+    if settings.today is None:
+        return real
+    local = real.astimezone(local_tz(settings))
+    return datetime.combine(settings.today, local.timetz()).astimezone(UTC)
+
+
+def today(settings: Settings, now: datetime | None = None) -> date:
+    return (now or clock_now(settings)).astimezone(local_tz(settings)).date()
+
+
+def week_deadline(settings: Settings, week: str) -> datetime:
+    """The report deadline of a week, as an aware UTC datetime (default: Friday 18:00 local)."""
+    monday = parse_week(week)
+    day = monday + timedelta(days=settings.deadline_weekday - 1)
+    local = datetime.combine(day, settings.deadline_time, tzinfo=local_tz(settings))
+    return local.astimezone(UTC)
+
+
+def campaign_weeks(settings: Settings) -> list[str]:
+    weeks, day = [], settings.campaign_start
+    while day <= settings.campaign_end:
+        weeks.append(week_of(day))
+        day += timedelta(days=7)
+    last = week_of(settings.campaign_end)
+    if weeks[-1] != last:
+        weeks.append(last)
+    return weeks
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def paginate(session, statement, limit: int, offset: int) -> tuple[list, int]:
+    """One page of `statement`'s rows and the count of all of them."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = session.execute(statement.limit(limit).offset(offset)).all()
+    return rows, total or 0

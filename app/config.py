@@ -1,0 +1,55 @@
+"""Settings read from BANGFU_* environment variables and an optional .env file."""
+
+from datetime import date, time
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("data") / "bangfu.db"
+INSECURE_SECRET = "dev-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BANGFU_", env_file=".env", extra="ignore")
+
+    environment: str = "development"
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    secret_key: str = INSECURE_SECRET
+
+    campaign_start: date = date(2020, 4, 8)
+    campaign_end: date = date(2020, 12, 31)
+    # Reports are due on this weekday (ISO: Monday=1 … Sunday=7) at this local time of their week.
+    deadline_weekday: int = Field(5, ge=1, le=7)
+    deadline_time: time = time(18, 0)
+    timezone: str = "Asia/Shanghai"
+    # "Today" for the campaign calendar; unset means the real date. The demo campaign ran in 2020,
+    # so a demo or a test can pin the clock inside it.
+    today: date | None = None
+
+    token_ttl_hours: int = Field(12, ge=1)
+    login_max_failures: int = Field(5, ge=1)
+    login_lock_minutes: int = Field(15, ge=1)
+
+    # Suspicious-data thresholds (seed 000 §一(二)), in 万元 or people.
+    flag_people_registered_poor: int = 1000
+    flag_people_other: int = 150
+    flag_funds_max_wan: Decimal = Decimal("10000")
+    flag_per_capita_max_wan: Decimal = Decimal("10")
+    flag_per_capita_min_wan: Decimal = Decimal("0.01")
+    flag_over_plan_factor: Decimal = Decimal("3")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and self.secret_key == INSECURE_SECRET:
+            raise ValueError("BANGFU_SECRET_KEY must be set in production")
+        if self.campaign_end < self.campaign_start:
+            raise ValueError("BANGFU_CAMPAIGN_END is before BANGFU_CAMPAIGN_START")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,53 @@
+"""Domain errors raised by services, mapped to HTTP status codes in one place (app.main)."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule. `errors` uses FastAPI's shape: loc, msg, type."""
+
+    status_code = 422
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        super().__init__("; ".join(e["msg"] for e in errors))
+        self.errors = errors
+
+    @classmethod
+    def one(cls, loc: list[str | int], msg: str, type_: str = "value_error") -> "Invalid":
+        return cls([{"loc": loc, "msg": msg, "type": type_}])
+
+
+def error(loc: list[str | int], msg: str, type_: str = "value_error") -> dict[str, Any]:
+    return {"loc": loc, "msg": msg, "type": type_}

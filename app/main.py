@@ -1,0 +1,66 @@
+"""create_app(): settings, database engine, routers and the one place errors become HTTP."""
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from app.auth.api import router as auth_router
+from app.config import Settings, get_settings
+from app.db import create_db_engine
+from app.errors import DomainError, Invalid, TooManyAttempts, Unauthorized
+from app.messages import translate_errors
+from app.pairings.api import router as pairings_router
+from app.regions.api import router as regions_router
+from app.reports.api import router as reports_router
+from app.units.api import router as units_router
+
+ROOT = Path(__file__).resolve().parent.parent
+API_PREFIX = "/api/v1"
+
+
+def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    if isinstance(exc, Invalid):
+        return JSONResponse({"detail": exc.errors}, status_code=422)
+    headers = {}
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+
+
+def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse({"detail": translate_errors(exc.errors())}, status_code=422)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Bangfu 社会力量助力挂牌督战村 API",
+        version="1.0",
+        description="结对帮扶台账与每周项目进展统计。金额单位为万元，以十进制字符串表示。",
+    )
+    app.state.settings = settings
+    app.state.engine = create_db_engine(settings.database_url)
+
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+    for router in (auth_router, regions_router, units_router, pairings_router, reports_router):
+        app.include_router(router, prefix=API_PREFIX)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        try:
+            with app.state.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # the database is down: say so instead of a stack trace
+            return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    return app

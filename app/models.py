@@ -1,0 +1,11 @@
+"""Every table model, imported once so SQLModel.metadata knows the whole schema."""
+
+from app.audit.models import AuditEvent
+from app.auth.models import ApiToken, LoginThrottle, User
+from app.pairings.models import Pairing, Plan
+from app.regions.models import Region, Village
+from app.reports.models import Report
+from app.units.models import Unit
+
+__all__ = ["ApiToken", "AuditEvent", "LoginThrottle", "Pairing", "Plan", "Region", "Report", "Unit",
+           "User", "Village"]

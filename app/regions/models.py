@@ -1,0 +1,146 @@
+"""Regions (province → township) and villages, keyed by 12-digit statistical division codes."""
+
+import re
+from enum import StrEnum
+
+from pydantic import field_validator
+from sqlalchemy import CheckConstraint
+from pydantic import Field as PydanticField
+from sqlmodel import Field, SQLModel
+
+from app.common import StrictModel
+
+
+class Level(StrEnum):
+    province = "province"
+    city = "city"
+    county = "county"
+    township = "township"
+    village = "village"
+
+
+LEVEL_LABELS = {
+    Level.province: "省",
+    Level.city: "市",
+    Level.county: "县",
+    Level.township: "乡镇",
+    Level.village: "村",
+}
+# How many leading digits of a code are significant at each level.
+SIGNIFICANT = {Level.province: 2, Level.city: 4, Level.county: 6, Level.township: 9, Level.village: 12}
+PARENT = {Level.city: Level.province, Level.county: Level.city, Level.township: Level.county,
+          Level.village: Level.township}
+CODE_RE = re.compile(r"^\d{12}$")
+
+
+def level_of(code: str) -> Level:
+    """The level a well-formed code denotes: the longest non-zero prefix."""
+    if code[9:] != "000":
+        return Level.village
+    if code[6:9] != "000":
+        return Level.township
+    if code[4:6] != "00":
+        return Level.county
+    if code[2:4] != "00":
+        return Level.city
+    return Level.province
+
+
+def ancestor_code(code: str, level: Level) -> str:
+    """The code of the region at `level` that contains `code`."""
+    n = SIGNIFICANT[level]
+    return code[:n] + "0" * (12 - n)
+
+
+def prefix_of(code: str) -> str:
+    """The significant prefix: every code under this region starts with it."""
+    return code[: SIGNIFICANT[level_of(code)]]
+
+
+def check_code(code: str) -> str:
+    if not CODE_RE.match(code):
+        raise ValueError("区划代码必须是 12 位数字（统计用区划代码）")
+    if code[:2] == "00":
+        raise ValueError("区划代码的前两位（省级代码）不能为 00")
+    return code
+
+
+class Region(SQLModel, table=True):
+    __table_args__ = (CheckConstraint("length(code) = 12", name="code_length"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=12, unique=True)
+    name: str = Field(max_length=100)
+    level: str = Field(max_length=10, index=True)
+    parent_code: str | None = Field(default=None, max_length=12, foreign_key="region.code", index=True)
+
+
+class RegionCreate(StrictModel):
+    code: str
+    name: str = PydanticField(min_length=1, max_length=100)
+    level: Level
+
+    _code = field_validator("code")(check_code)
+
+
+class RegionPublic(SQLModel):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+
+
+class Village(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("poor_households >= 0", name="poor_households_nonnegative"),
+        CheckConstraint("poor_population >= 0", name="poor_population_nonnegative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=12, unique=True)
+    name: str = Field(max_length=100)
+    township_code: str = Field(max_length=12, foreign_key="region.code", index=True)
+    # Ancestors, kept so that scope and rollups filter by equality on an index.
+    county_code: str = Field(max_length=12, index=True)
+    city_code: str = Field(max_length=12, index=True)
+    province_code: str = Field(max_length=12, index=True)
+    listed: bool = True
+    registered_poor: bool = False
+    poor_households: int = 0
+    poor_population: int = 0
+
+
+class VillageBase(StrictModel):
+    name: str = PydanticField(min_length=1, max_length=100)
+    listed: bool = True
+    registered_poor: bool = False
+    poor_households: int = PydanticField(0, ge=0, le=1_000_000)
+    poor_population: int = PydanticField(0, ge=0, le=10_000_000)
+
+
+class VillageCreate(VillageBase):
+    code: str
+    # Optional cross-check: when given, the code must lie in this county.
+    county_code: str | None = None
+
+    _code = field_validator("code")(check_code)
+
+
+class VillageUpdate(StrictModel):
+    # Partial update: a field left out stays as it is; an explicit null is refused by its type.
+    name: str = PydanticField(None, min_length=1, max_length=100)
+    listed: bool = None
+    registered_poor: bool = None
+    poor_households: int = PydanticField(None, ge=0, le=1_000_000)
+    poor_population: int = PydanticField(None, ge=0, le=10_000_000)
+
+
+class VillagePublic(SQLModel):
+    code: str
+    name: str
+    township_code: str
+    county_code: str
+    listed: bool
+    registered_poor: bool
+    poor_households: int
+    poor_population: int

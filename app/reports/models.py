@@ -1,0 +1,111 @@
+"""Weekly progress reports (每周项目进展): cumulative figures, one per pairing and ISO week."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import Field as PydanticField
+from sqlalchemy import DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.common import MONEY_SQL, Count, StrictModel, Wan, WanOut, utcnow
+
+
+class ReportStatus(StrEnum):
+    submitted = "submitted"
+    approved = "approved"
+    returned = "returned"
+
+
+REPORT_STATUS_LABELS = {
+    ReportStatus.submitted: "已报送",
+    ReportStatus.approved: "县级已审核",
+    ReportStatus.returned: "已退回",
+}
+
+PROGRESS_MAX = 2000
+STORY_MAX = 10000
+
+# Cumulative fields: a value lower than in the previous report needs a correction note.
+# stationed_now is a head count of today and may go down freely.
+CUMULATIVE_FIELDS = (
+    "funds_arrived_wan", "materials_arrived_wan", "industry_plan_done", "sales_done_wan",
+    "jobs_done", "trained_done", "beneficiaries",
+)
+
+
+class Report(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("pairing_id", "week", name="uq_report_pairing_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    week: str = Field(max_length=8, index=True)
+    week_start: date
+
+    funds_arrived_wan: Decimal = Field(sa_type=MONEY_SQL)
+    materials_arrived_wan: Decimal = Field(sa_type=MONEY_SQL)
+    industry_plan_done: bool = False
+    sales_done_wan: Decimal = Field(sa_type=MONEY_SQL)
+    jobs_done: int = 0
+    trained_done: int = 0
+    stationed_now: int = 0
+    beneficiaries: int | None = None
+    progress: str = Field(sa_type=Text)
+    story_title: str | None = Field(default=None, max_length=200)
+    story_body: str | None = Field(default=None, sa_type=Text)
+    correction_note: str | None = Field(default=None, sa_type=Text)
+
+    status: str = Field(default=ReportStatus.submitted, max_length=10, index=True)
+    return_reason: str | None = Field(default=None, sa_type=Text)
+    late: bool = False
+    first_submitted_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    submitted_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    submitted_by: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class StoryIn(StrictModel):
+    title: str | None = PydanticField(None, max_length=200)
+    body: str = PydanticField(min_length=1, max_length=STORY_MAX)
+
+
+class ReportIn(StrictModel):
+    funds_arrived_wan: Wan
+    materials_arrived_wan: Wan
+    industry_plan_done: bool
+    sales_done_wan: Wan
+    jobs_done: Count
+    trained_done: Count
+    stationed_now: Count
+    beneficiaries: Count | None = None
+    progress: str = PydanticField(min_length=1, max_length=PROGRESS_MAX)
+    story: StoryIn | None = None
+    correction_note: str | None = PydanticField(None, max_length=PROGRESS_MAX)
+
+
+class StoryOut(SQLModel):
+    title: str | None
+    body: str
+
+
+class ReportOut(SQLModel):
+    id: int
+    pairing_id: int
+    week: str
+    funds_arrived_wan: WanOut
+    materials_arrived_wan: WanOut
+    industry_plan_done: bool
+    sales_done_wan: WanOut
+    jobs_done: int
+    trained_done: int
+    stationed_now: int
+    beneficiaries: int | None
+    progress: str
+    story: StoryOut | None
+    correction_note: str | None
+    status: str
+    return_reason: str | None
+    late: bool
+    submitted_at: datetime
+    first_submitted_at: datetime
+    flags: list[dict] = []
