@@ -1,0 +1,111 @@
+"""The `bangfu` command line: migrate, create-user, demo, serve."""
+
+import argparse
+import sys
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.db import create_db_engine
+from app.errors import DomainError, Invalid
+
+
+def _session() -> Session:
+    return Session(create_db_engine(get_settings().database_url), expire_on_commit=False)
+
+
+def cmd_migrate(_args) -> int:
+    from app.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    print("数据库已升级到最新版本")
+    return 0
+
+
+def cmd_create_user(args) -> int:
+    from app.auth.models import UserCreate
+    from app.auth.service import create_user
+
+    try:
+        data = UserCreate(username=args.username, password=args.password,
+                          display_name=args.display_name or args.username, role=args.role,
+                          region_code=args.region_code, unit_id=args.unit_id)
+    except ValidationError as exc:
+        for err in exc.errors():
+            print(f"错误：{'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        return 2
+    with _session() as session:
+        try:
+            user = create_user(session, None, data)
+            session.commit()
+        except Invalid as exc:
+            for err in exc.errors:
+                print(f"错误：{err['loc'][-1]}: {err['msg']}", file=sys.stderr)
+            return 2
+        except DomainError as exc:
+            print(f"错误：{exc.message}", file=sys.stderr)
+            return 2
+    print(f"已创建用户 {user.username}（{user.role}）")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from app.demo import database_is_empty, load_demo
+
+    settings = get_settings()
+    with _session() as session:
+        if not database_is_empty(session):
+            if args.if_empty:
+                print("数据库已有数据，跳过演示数据")
+                return 0
+            print("错误：数据库已有数据；演示数据只装入空数据库", file=sys.stderr)
+            return 1
+        summary = load_demo(session, settings)
+        session.commit()
+    print("演示数据已装入：" + "，".join(f"{k} {v}" for k, v in summary.items()))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bangfu", description="社会力量助力挂牌督战村 结对帮扶台账")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="create or upgrade the schema (Alembic)").set_defaults(func=cmd_migrate)
+
+    user = sub.add_parser("create-user", help="create a user of any role")
+    user.add_argument("--username", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", required=True, choices=["admin", "officer", "liaison"])
+    user.add_argument("--display-name")
+    user.add_argument("--region-code", help="officer: province, city or county code; none = national")
+    user.add_argument("--unit-id", type=int, help="liaison: the helping unit's id")
+    user.set_defaults(func=cmd_create_user)
+
+    demo = sub.add_parser("demo", help="load the demonstration campaign into an empty database")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing when data exists")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve the web application")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

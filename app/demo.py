@@ -1,0 +1,317 @@
+"""`bangfu demo`: a realistic, deterministic demonstration campaign, loaded through the services
+so that every rule applies to it as to real data."""
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.auth.models import Role, User, UserCreate
+from app.auth.service import create_user, hash_password
+from app.common import local_tz, parse_week, week_of
+from app.config import Settings
+from app.pairings.models import PairingCreate, PlanIn
+from app.pairings.service import confirm_plan, create_pairing, put_plan, return_plan, submit_plan
+from app.regions.models import Level, Region, RegionCreate, VillageCreate
+from app.regions.service import create_region, create_village
+from app.reports.models import ReportIn
+from app.reports.service import put_report
+from app.units.models import UnitCreate, UnitKind, credit_check_char
+from app.units.service import create_unit
+
+DEMO_PASSWORD = "bangfu2020"
+DEMO_TODAY = date(2020, 7, 15)  # a Wednesday of 2020-W29, the week the demo is "in"
+
+# (province, [(city, [(county, [(township, [villages])])])]) with statistical division codes.
+GEOGRAPHY = [
+    ("530000000000", "云南省", [
+        ("530600000000", "昭通市", [
+            ("530627000000", "镇雄县", [
+                ("530627104000", "泼机镇", ["大坪村", "新华村", "红旗村", "团结村", "石门村"]),
+                ("530627108000", "塘房镇", ["光明村", "箐口村", "马鞍村", "松林村"]),
+            ]),
+            ("530628000000", "彝良县", [
+                ("530628109000", "龙海镇", ["水井村", "坪子村", "河坝村", "龙洞村"]),
+                ("530628203000", "树林乡", ["双河村", "小河村", "白石村", "核桃村"]),
+            ]),
+        ]),
+        ("530300000000", "曲靖市", [
+            ("530326000000", "会泽县", [
+                ("530326203000", "大海乡", ["二道村", "梨园村", "岔河村", "大营村"]),
+                ("530326202000", "老厂乡", ["竹园村", "鲁纳村", "黑土村", "石坪村", "新田村"]),
+            ]),
+        ]),
+    ]),
+    ("620000000000", "甘肃省", [
+        ("622900000000", "临夏回族自治州", [
+            ("622926000000", "东乡族自治县", [
+                ("622926100000", "锁南镇", ["拱北湾村", "东塬村", "达板村", "塔布村"]),
+                ("622926206000", "高山乡", ["布楞沟村", "中心村", "苏家村", "阳洼村"]),
+            ]),
+        ]),
+        ("621100000000", "定西市", [
+            ("621126000000", "岷县", [
+                ("621126102000", "梅川镇", ["杏林村", "永星村", "茶埠村", "马家沟村"]),
+                ("621126103000", "西寨镇", ["冷地村", "扎马村", "西京村", "刘家堡村"]),
+            ]),
+        ]),
+    ]),
+    ("510000000000", "四川省", [
+        ("513400000000", "凉山彝族自治州", [
+            ("513429000000", "布拖县", [
+                ("513429100000", "特木里镇", ["依撒村", "吉乃村", "洛古村", "补洛村"]),
+                ("513429101000", "拖觉镇", ["瓦都村", "合井村", "阿布村", "火烈村"]),
+            ]),
+            ("513431000000", "昭觉县", [
+                ("513431100000", "新城镇", ["四开村", "竹核村", "谷莫村", "好谷村"]),
+                ("513431208000", "支尔莫乡", ["阿土列尔村", "特土村", "古曲村", "比尔村"]),
+            ]),
+        ]),
+    ]),
+]
+
+UNITS = [
+    ("北京华禾农业科技有限公司", UnitKind.private_enterprise, "北京市", "北京市"),
+    ("浙江云栖电子商务有限公司", UnitKind.private_enterprise, "浙江省", "杭州市"),
+    ("广东岭南食品集团有限公司", UnitKind.private_enterprise, "广东省", "广州市"),
+    ("江苏恒顺纺织有限公司", UnitKind.private_enterprise, "江苏省", "苏州市"),
+    ("上海申联物流有限公司", UnitKind.private_enterprise, "上海市", "上海市"),
+    ("深圳智联信息技术有限公司", UnitKind.private_enterprise, "广东省", "深圳市"),
+    ("山东鲁粮农业发展有限公司", UnitKind.private_enterprise, "山东省", "济南市"),
+    ("福建闽茶实业有限公司", UnitKind.private_enterprise, "福建省", "福州市"),
+    ("四川天府畜牧有限公司", UnitKind.private_enterprise, "四川省", "成都市"),
+    ("云南高原花卉有限公司", UnitKind.private_enterprise, "云南省", "昆明市"),
+    ("天津海河建设工程有限公司", UnitKind.private_enterprise, "天津市", "天津市"),
+    ("湖北荆楚医药有限公司", UnitKind.private_enterprise, "湖北省", "武汉市"),
+    ("河南中原面业有限公司", UnitKind.private_enterprise, "河南省", "郑州市"),
+    ("重庆山城果业有限公司", UnitKind.private_enterprise, "重庆市", "重庆市"),
+    ("北京京西文旅发展有限公司", UnitKind.private_enterprise, "北京市", "北京市"),
+    ("甘肃陇原牛羊产业有限公司", UnitKind.private_enterprise, "甘肃省", "兰州市"),
+    ("中国乡村发展公益基金会（演示）", UnitKind.social_org, "北京市", "北京市"),
+    ("爱心助学公益基金会", UnitKind.social_org, "北京市", "北京市"),
+    ("浙江乡村振兴促进会", UnitKind.social_org, "浙江省", "杭州市"),
+    ("广东扶贫济困慈善会", UnitKind.social_org, "广东省", "广州市"),
+    ("上海慈善帮扶中心", UnitKind.social_org, "上海市", "上海市"),
+    ("江苏妇女儿童发展基金会", UnitKind.social_org, "江苏省", "南京市"),
+    ("山东医疗援助公益协会", UnitKind.social_org, "山东省", "青岛市"),
+    ("福建海峡公益服务中心", UnitKind.social_org, "福建省", "厦门市"),
+    ("中原农技推广协会", UnitKind.social_org, "河南省", "郑州市"),
+    ("中铁西南建设集团有限公司（演示）", UnitKind.state_owned, "四川省", "成都市"),
+    ("国投云贵能源有限公司（演示）", UnitKind.state_owned, "云南省", "昆明市"),
+    ("华北电网服务有限公司（演示）", UnitKind.state_owned, "北京市", "北京市"),
+    ("西部农垦发展集团有限公司（演示）", UnitKind.state_owned, "甘肃省", "兰州市"),
+    ("长江航运发展集团有限公司（演示）", UnitKind.state_owned, "湖北省", "武汉市"),
+    ("海南热带农业投资集团（演示）", UnitKind.state_owned, "海南省", "海口市"),
+    ("北京温州商会", UnitKind.other, "北京市", "北京市"),
+    ("深圳潮汕商会", UnitKind.other, "广东省", "深圳市"),
+    ("上海云南商会", UnitKind.other, "上海市", "上海市"),
+    ("浙江省甘肃商会", UnitKind.other, "浙江省", "杭州市"),
+    ("天津四川商会", UnitKind.other, "天津市", "天津市"),
+]
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "桂兰", "建华", "志强"]
+
+PROGRESS = [
+    "产业项目按计划推进，本周完成资金拨付并组织村民开会。",
+    "消费扶贫专柜上线，本周销售农特产品。",
+    "组织贫困劳动力赴企业面试，新增就业岗位。",
+    "开展种养殖技术培训一期。",
+    "驻村工作队走访贫困户，核实帮扶需求。",
+    "合作社厂房建设完成主体工程。",
+]
+STORIES = [
+    ("大棚里的新希望", "帮扶单位投入资金建设蔬菜大棚，贫困户在家门口就业，人均月增收一千余元。"),
+    ("山货出山", "借助电商平台，村里的核桃、花椒卖到了全国，合作社订单排到了年底。"),
+    ("一技在手，脱贫不愁", "技能培训让二十多名贫困群众拿到了职业技能证书，外出务工工资明显提高。"),
+]
+
+# Reports of these weeks (today is Wednesday of the last one, so some have not reported yet).
+DEMO_WEEKS = ["2020-W24", "2020-W25", "2020-W26", "2020-W27", "2020-W28", "2020-W29"]
+
+
+def database_is_empty(session: Session) -> bool:
+    return not session.scalar(select(func.count()).select_from(Region)) and not session.scalar(
+        select(func.count()).select_from(User)
+    )
+
+
+def _credit_code(n: int, kind: UnitKind) -> str:
+    # Registration authority 5 (civil affairs) for social organisations, 9 (market regulation)
+    # for enterprises.
+    prefix = "51" if kind == UnitKind.social_org else "91"
+    first17 = f"{prefix}110000{(n * 7919) % 10**9:09d}"
+    return first17 + credit_check_char(first17)
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def _local(settings: Settings, day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=local_tz(settings)).astimezone(UTC)
+
+
+def _plan_for(rng: random.Random, committed: Decimal, style: str) -> PlanIn:
+    if style == "zero":
+        return PlanIn()
+    funds = committed
+    materials = Decimal(rng.choice([0, 2, 5, 10, 20]))
+    sales = Decimal(rng.choice([0, 10, 20, 30, 50, 80]))
+    self_buy = (sales * Decimal(rng.choice(["0.2", "0.4", "0.5"]))).quantize(Decimal("0.01"))
+    jobs = rng.choice([0, 5, 10, 20, 30])
+    parts = [jobs // 4, jobs // 3, jobs // 6, 0]
+    parts[3] = max(0, jobs - sum(parts) - rng.choice([0, 1]))
+    trainees = rng.choice([0, 20, 40, 60, 100])
+    station = rng.random() < 0.6
+    count = rng.choice([1, 2, 3]) if station else 0
+    has_project = funds > 0 and rng.random() < 0.85
+    return PlanIn.model_validate({
+        "industry": {"planned_funds_wan": funds, "planned_materials_wan": materials,
+                     "usage_plan": "建设产业配套设施，购置种苗和农资" if funds else "",
+                     "has_project": has_project,
+                     "project_plan": rng.choice(["发展高山蔬菜种植", "建设肉牛养殖小区", "扩建花椒加工厂",
+                                                 "发展中药材种植合作社"]) if has_project else ""},
+        "consumption": {"sales_target_wan": sales, "self_purchase_wan": self_buy,
+                        "market_link_wan": sales - self_buy},
+        "employment": {"jobs_target": jobs, "unit_jobs": parts[0], "outside_jobs": parts[1],
+                       "entrepreneurship_jobs": parts[2], "public_welfare_jobs": parts[3]},
+        "training": {"trainees_target": trainees,
+                     "training_plan": "种养殖实用技术和外出务工技能培训" if trainees else ""},
+        "stationing": {"will_station": station, "stationed_target": count,
+                       "members": [_person(rng) for _ in range(count)] if station else [],
+                       "start_date": date(2020, 6, rng.choice([1, 8, 15])) if station else None},
+    })
+
+
+def load_demo(session: Session, settings: Settings) -> dict[str, int]:
+    rng = random.Random(2020)
+    password_hash = hash_password(DEMO_PASSWORD)
+    admin = create_user(session, None, UserCreate(username="admin", password=DEMO_PASSWORD,
+                                                  display_name="系统管理员", role=Role.admin))
+
+    villages, counties = [], []
+    for p_code, p_name, cities in GEOGRAPHY:
+        create_region(session, admin, RegionCreate(code=p_code, name=p_name, level=Level.province))
+        for c_code, c_name, county_list in cities:
+            create_region(session, admin, RegionCreate(code=c_code, name=c_name, level=Level.city))
+            for d_code, d_name, townships in county_list:
+                create_region(session, admin, RegionCreate(code=d_code, name=d_name, level=Level.county))
+                counties.append((d_code, d_name))
+                for t_code, t_name, names in townships:
+                    create_region(session, admin,
+                                  RegionCreate(code=t_code, name=t_name, level=Level.township))
+                    for i, v_name in enumerate(names, start=1):
+                        households = rng.randint(40, 260)
+                        villages.append(create_village(session, admin, VillageCreate(
+                            code=t_code[:9] + f"{200 + i:03d}", name=v_name, listed=True,
+                            registered_poor=rng.random() < 0.9, poor_households=households,
+                            poor_population=households * rng.randint(3, 5),
+                        )))
+
+    units = [
+        create_unit(session, admin, UnitCreate(
+            name=name, kind=kind, credit_code=_credit_code(n, kind), home_province=prov,
+            home_city=city, contact_name=_person(rng),
+            contact_phone=f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}",
+        ))
+        for n, (name, kind, prov, city) in enumerate(UNITS, start=1)
+    ]
+
+    # Every village gets one to three units; every unit at least one village.
+    pairings = []
+    order = list(range(len(units)))
+    for i, village in enumerate(villages):
+        chosen = {order[i % len(order)]} | {rng.randrange(len(units)) for _ in range(rng.choice([0, 1, 2]))}
+        for u in sorted(chosen):
+            committed = Decimal(rng.choice([20, 30, 50, 80, 100, 150, 200, 300]))
+            pairings.append(create_pairing(session, settings, admin, PairingCreate(
+                unit_id=units[u].id, village_code=village.code,
+                signed_on=date(2020, 4, 28) + timedelta(days=rng.randint(0, 30)),
+                committed_funds_wan=committed,
+            )))
+
+    officers = [
+        ("guoban", "国务院扶贫办 社会扶贫司", None),
+        ("yunnan", "云南省扶贫办", "530000000000"),
+        ("gansu", "甘肃省扶贫办", "620000000000"),
+        ("sichuan", "四川省扶贫办", "510000000000"),
+        ("zhaotong", "昭通市扶贫办", "530600000000"),
+    ]
+    pinyin = {"530627000000": "zhenxiong", "530628000000": "yiliang", "530326000000": "huize",
+              "622926000000": "dongxiang", "621126000000": "minxian", "513429000000": "butuo",
+              "513431000000": "zhaojue"}
+    officers += [(pinyin[code], f"{name}扶贫办", code) for code, name in counties]
+    officer_by_county = {}
+    for username, display, region in officers:
+        user = User(username=username, password_hash=password_hash, display_name=display,
+                    role=Role.officer, region_code=region)
+        session.add(user)
+        if region in pinyin:
+            officer_by_county[region] = user
+
+    # Two liaisons a unit (003 §三(一)1), except a few units that have not named both yet.
+    liaisons = {}
+    for n, unit in enumerate(units, start=1):
+        count = 2 if n % 9 else (1 if n % 2 else 0)
+        for k in range(1, count + 1):
+            user = User(username=f"lianluo{n}" + ("" if k == 1 else f"b"), password_hash=password_hash,
+                        display_name=_person(rng), role=Role.liaison, unit_id=unit.id)
+            session.add(user)
+            liaisons.setdefault(unit.id, user)
+    session.flush()
+
+    reports = 0
+    village_by_id = {v.id: v for v in villages}
+    for i, pairing in enumerate(pairings):
+        actor = liaisons.get(pairing.unit_id, admin)
+        county = officer_by_county[village_by_id[pairing.village_id].county_code]
+        style = "zero" if i % 37 == 5 else "normal"
+        plan = _plan_for(rng, pairing.committed_funds_wan, style)
+        put_plan(session, actor, pairing.id, plan, now=_local(settings, date(2020, 6, 5), 10))
+        state = rng.random()
+        if state < 0.9:
+            submit_plan(session, actor, pairing.id)
+            if state < 0.75:
+                confirm_plan(session, county, pairing.id)
+            elif state < 0.82:
+                return_plan(session, county, pairing.id, "请补充资金、物资用途规划的具体项目和金额后重新提交")
+
+        # Cumulative progress towards the plan, week by week.
+        pace = Decimal(rng.choice(["0.04", "0.06", "0.08", "0.1", "0.12"]))
+        skip_last = rng.random() < 0.25
+        ind, con, emp, tra, sta = plan.industry, plan.consumption, plan.employment, plan.training, plan.stationing
+        for w, week in enumerate(DEMO_WEEKS, start=1):
+            if week == DEMO_WEEKS[-1] and skip_last:
+                continue
+            share = min(Decimal(1), pace * (w + 2))
+            late = rng.random() < 0.1
+            monday = parse_week(week)
+            filed = _local(settings, monday + timedelta(days=5 if late else rng.choice([1, 2, 3])), 
+                           rng.randint(9, 17))
+            if week == DEMO_WEEKS[-1]:
+                filed = _local(settings, DEMO_TODAY - timedelta(days=rng.choice([0, 1])), 9)
+            story = None
+            if rng.random() < 0.05:
+                title, body = rng.choice(STORIES)
+                story = {"title": title, "body": body}
+            data = ReportIn.model_validate({
+                "funds_arrived_wan": (ind.planned_funds_wan * share).quantize(Decimal("0.01")),
+                "materials_arrived_wan": (ind.planned_materials_wan * share).quantize(Decimal("0.01")),
+                "industry_plan_done": share >= 1,
+                "sales_done_wan": (con.sales_target_wan * share).quantize(Decimal("0.01")),
+                "jobs_done": int(emp.jobs_target * share),
+                "trained_done": int(tra.trainees_target * share),
+                "stationed_now": sta.stationed_target,
+                "beneficiaries": int(village_by_id[pairing.village_id].poor_population * share / 2) or None,
+                "progress": rng.choice(PROGRESS),
+                "story": story,
+            })
+            put_report(session, settings, actor, pairing.id, week, data, now=filed)
+            reports += 1
+
+    return {"省": len(GEOGRAPHY), "县": len(counties), "村": len(villages), "帮扶单位": len(units),
+            "结对": len(pairings), "周报": reports,
+            "用户": session.scalar(select(func.count()).select_from(User))}
