@@ -16,6 +16,7 @@ from app.messages import translate_errors
 from app.pairings.api import router as pairings_router
 from app.regions.api import router as regions_router
 from app.reports.api import router as reports_router
+from app.stats.api import router as stats_router
 from app.units.api import router as units_router
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
 
-    for router in (auth_router, regions_router, units_router, pairings_router, reports_router):
+    for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
+                   stats_router):
         app.include_router(router, prefix=API_PREFIX)
 
     @app.get("/healthz", include_in_schema=False)

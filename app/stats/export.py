@@ -1,0 +1,190 @@
+"""Tables to CSV (UTF-8 with BOM, so Excel opens it) and to xlsx laid out like the paper annex 3.
+Pure functions of the table objects: no database here."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import xlsxwriter
+
+from app.common import parse_week
+from app.stats.models import COLUMNS, GROUPS, LEGEND, TITLE, Figures, encode
+
+NOT_REPORTED = "本周未报"
+
+
+@dataclass
+class Sheet:
+    """What both formats need: a subtitle, leading columns, rows and the 合计 row."""
+
+    subtitle: str
+    lead: list[tuple[str, int]]  # (label, column width) of the columns before the annex's figures
+    rows: list[tuple[list[Any], Figures, bool]]  # (lead values, figures, highlighted?)
+    total_lead: list[Any]
+    total: Figures
+    trailing: list[str] | None = None  # extra CSV-only columns after the figures
+    trailing_rows: list[list[Any]] | None = None
+
+
+def _week_text(week: str) -> str:
+    monday = parse_week(week)
+    return f"{week}（{monday:%Y-%m-%d} 至 {monday + timedelta(days=6):%Y-%m-%d}）"
+
+
+def county_sheet(table, liaisons: dict[int, list[dict]] | None = None) -> Sheet:
+    rows = [([seq, row.village, row.unit], row.figures, not row.reported_this_week)
+            for seq, row in enumerate(table.rows, start=1)]
+    return Sheet(
+        subtitle=f"县：{table.county.name}（{table.county.code}）    周次：{_week_text(table.week)}"
+                 f"    结对 {len(table.rows)} 个，{NOT_REPORTED} {len(table.missing)} 个",
+        lead=[("序号", 6), ("帮扶村", 14), ("结对帮扶单位", 30)],
+        rows=rows, total_lead=["合计", "", ""], total=table.total,
+        trailing=["村代码", "结对编号", NOT_REPORTED],
+        trailing_rows=[[row.village_code, row.pairing_id, "是" if not row.reported_this_week else ""]
+                       for row in table.rows],
+    )
+
+
+def rollup_sheet(rollup) -> Sheet:
+    label = "县" if rollup.kind == "county" else "省"
+    where = f"省：{rollup.province.name}（{rollup.province.code}）    " if rollup.province else "全国    "
+    rows = [([seq, row.name, row.pairings, row.reports_this_week], row.figures, False)
+            for seq, row in enumerate(rollup.rows, start=1)]
+    return Sheet(
+        subtitle=f"{where}周次：{_week_text(rollup.week)}",
+        lead=[("序号", 6), (label, 16), ("结对数", 8), ("本周报送数", 10)],
+        rows=rows,
+        total_lead=["合计", "", sum(r.pairings for r in rollup.rows),
+                    sum(r.reports_this_week for r in rollup.rows)],
+        total=rollup.total,
+        trailing=[f"{label}代码", "本周按时报送数"],
+        trailing_rows=[[row.code, row.on_time] for row in rollup.rows],
+    )
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def to_csv(sheet: Sheet) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    trailing = sheet.trailing or []
+    writer.writerow([label for label, _ in sheet.lead] + [label for _k, label, _t in COLUMNS] + trailing)
+    extra = sheet.trailing_rows or [[] for _ in sheet.rows]
+    for (lead, figures, _hl), more in zip(sheet.rows, extra, strict=True):
+        writer.writerow(lead + _encoded(figures) + more)
+    writer.writerow(sheet.total_lead + _encoded(sheet.total) + [""] * len(trailing))
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def _encoded(figures: Figures) -> list[Any]:
+    return [encode(kind, value) for (_k, _l, kind), value in zip(COLUMNS, figures.values().values(), strict=True)]
+
+
+# --- xlsx -----------------------------------------------------------------------------------
+
+NUMBER_FORMATS = {"wan": "#,##0.00##", "pct": "0.00", "int": "0", "flag": "0"}
+
+
+def _cell(kind: str, value: Decimal | int) -> float | int:
+    return float(value) if kind in ("wan", "pct") else int(value)
+
+
+def to_xlsx(sheet: Sheet, missing: list[list[Any]] | None = None, title: str = TITLE) -> bytes:
+    """One sheet laid out like annex 3 and, for a county, a second listing 本周未报."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    font = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
+    fmt_title = book.add_format({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center",
+                                 "valign": "vcenter"})
+    fmt_sub = book.add_format({"font_name": "宋体", "font_size": 11, "valign": "vcenter"})
+    fmt_head = book.add_format({**font, "bold": True, "align": "center", "text_wrap": True,
+                                "bg_color": "#F2F2F2"})
+    fmt_text = book.add_format({**font, "text_wrap": True})
+    fmt_center = book.add_format({**font, "align": "center"})
+    fmt_num = {kind: book.add_format({**font, "num_format": f}) for kind, f in NUMBER_FORMATS.items()}
+    fmt_num_hl = {kind: book.add_format({**font, "num_format": f, "bg_color": "#FFF2CC"})
+                  for kind, f in NUMBER_FORMATS.items()}
+    fmt_text_hl = book.add_format({**font, "text_wrap": True, "bg_color": "#FFF2CC"})
+    fmt_total = {kind: book.add_format({**font, "num_format": f, "bold": True})
+                 for kind, f in NUMBER_FORMATS.items()}
+    fmt_total_text = book.add_format({**font, "bold": True, "align": "center"})
+    fmt_legend = book.add_format({**font, "font_size": 9, "align": "center", "text_wrap": True})
+
+    ws = book.add_worksheet("进展统计表")
+    lead_n = len(sheet.lead)
+    last_col = lead_n + len(COLUMNS) - 1
+    ws.merge_range(0, 0, 0, last_col, title, fmt_title)
+    ws.set_row(0, 30)
+    ws.merge_range(1, 0, 1, last_col, sheet.subtitle, fmt_sub)
+
+    # The two-row grouped header.
+    for col, (label, width) in enumerate(sheet.lead):
+        ws.merge_range(2, col, 3, col, label, fmt_head)
+        ws.set_column(col, col, width)
+    col = lead_n
+    for label, span in GROUPS:
+        ws.merge_range(2, col, 2, col + span - 1, label, fmt_head)
+        col += span
+    for i, (_key, label, kind) in enumerate(COLUMNS):
+        ws.write(3, lead_n + i, label, fmt_head)
+        ws.set_column(lead_n + i, lead_n + i, 9 if kind in ("flag", "int") else 11)
+    ws.set_row(2, 22)
+    ws.set_row(3, 58)
+
+    row_at = 4
+    kinds = [kind for _k, _l, kind in COLUMNS]
+    for lead, figures, highlight in sheet.rows:
+        for col, value in enumerate(lead):
+            fmt = fmt_text_hl if highlight else (fmt_center if isinstance(value, int) else fmt_text)
+            ws.write(row_at, col, value, fmt)
+        nums = fmt_num_hl if highlight else fmt_num
+        for i, value in enumerate(figures.values().values()):
+            ws.write_number(row_at, lead_n + i, _cell(kinds[i], value), nums[kinds[i]])
+        row_at += 1
+
+    for col, value in enumerate(sheet.total_lead):
+        ws.write(row_at, col, value, fmt_total_text)
+    for i, value in enumerate(sheet.total.values().values()):
+        ws.write_number(row_at, lead_n + i, _cell(kinds[i], value), fmt_total[kinds[i]])
+    row_at += 1
+
+    for i, (key, _label, _kind) in enumerate(COLUMNS):
+        ws.write(row_at, lead_n + i, LEGEND.get(key, ""), fmt_legend)
+    for col in range(lead_n):
+        ws.write_blank(row_at, col, None, fmt_legend)
+    ws.set_row(row_at, 28)
+
+    ws.freeze_panes(4, lead_n)
+    ws.repeat_rows(2, 3)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+
+    if missing is not None:
+        ws2 = book.add_worksheet(NOT_REPORTED)
+        heads = ["序号", "村代码", "帮扶村", "结对帮扶单位", "最近一次报送周次", "信息联络员"]
+        widths = [6, 14, 14, 30, 16, 30]
+        ws2.merge_range(0, 0, 0, len(heads) - 1, f"{NOT_REPORTED}的结对", fmt_title)
+        ws2.merge_range(1, 0, 1, len(heads) - 1, sheet.subtitle, fmt_sub)
+        for col, (label, width) in enumerate(zip(heads, widths, strict=True)):
+            ws2.write(2, col, label, fmt_head)
+            ws2.set_column(col, col, width)
+        for r, values in enumerate(missing, start=3):
+            for col, value in enumerate(values):
+                ws2.write(r, col, value, fmt_center if isinstance(value, int) else fmt_text)
+        ws2.freeze_panes(3, 0)
+
+    book.close()
+    return buffer.getvalue()
+
+
+def missing_rows(table, liaisons: dict[int, list[dict]]) -> list[list[Any]]:
+    return [
+        [seq, row.village_code, row.village, row.unit, row.report_week or "从未报送",
+         "、".join(p["display_name"] for p in liaisons.get(row.unit_id, [])) or "（未设联络员）"]
+        for seq, row in enumerate(table.missing, start=1)
+    ]

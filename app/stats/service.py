@@ -1,0 +1,381 @@
+"""The county weekly table of annex 3, its province and national rollups, and completeness.
+
+Each pairing's figures for week W come from its latest report with week <= W (carried forward).
+That report is found by a correlated max(week) over the (pairing_id, week) index, which both
+databases answer with one index probe per pairing.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from app.auth.models import Role, User
+from app.auth.scope import Scope
+from app.common import (
+    parse_week, percentage, previous_week, quantize_money, today, week_deadline, week_of,
+)
+from app.config import Settings
+from app.errors import Invalid, NotFound
+from app.pairings.models import Pairing, Plan
+from app.regions.models import Level, Region, Village, level_of
+from app.reports.models import Report
+from app.stats.models import Figures
+from app.units.models import Unit
+
+
+# --- weeks and scope ------------------------------------------------------------------------
+
+
+def resolve_week(settings: Settings, week: str | None) -> str:
+    """The requested week, checked; by default the campaign's current week."""
+    if week is None:
+        day = min(max(today(settings), settings.campaign_start), settings.campaign_end)
+        return week_of(day)
+    try:
+        monday = parse_week(week)
+    except ValueError as exc:
+        raise Invalid.one(["query", "week"], str(exc)) from None
+    if monday + timedelta(days=6) < settings.campaign_start or monday > settings.campaign_end:
+        raise Invalid.one(["query", "week"],
+                          f"周次 {week} 不在活动期间（{settings.campaign_start} 至 {settings.campaign_end}）")
+    return week
+
+
+def _region(session: Session, scope: Scope, code: str, level: Level) -> Region:
+    """The region, if the caller may read its tables: officers within their region, admins."""
+    region = session.scalars(select(Region).where(Region.code == code, Region.level == level)).first()
+    visible = scope.role in (Role.admin, Role.officer) and scope.contains_code(code)
+    # An officer of a county may not read the province table that contains it.
+    if visible and scope.region_code and not scope.everything:
+        visible = level_of(scope.region_code) in _LEVELS_AT_OR_ABOVE[level]
+    if region is None or not visible:
+        raise NotFound(f"{'县' if level == Level.county else '省'} {code} 不存在或不在您的管辖范围内")
+    return region
+
+
+_LEVELS_AT_OR_ABOVE = {
+    Level.county: {Level.province, Level.city, Level.county},
+    Level.province: {Level.province},
+}
+
+
+def require_national(scope: Scope) -> None:
+    if not scope.everything:
+        raise NotFound("全国汇总表只对国务院扶贫办和系统管理员开放")
+
+
+# --- the county table -----------------------------------------------------------------------
+
+
+def _latest_week(upto: str):
+    return (
+        select(func.max(Report.week))
+        .where(Report.pairing_id == Pairing.id, Report.week <= upto)
+        .correlate(Pairing)
+        .scalar_subquery()
+    )
+
+
+def _week_end(week: str) -> date:
+    return parse_week(week) + timedelta(days=6)
+
+
+@dataclass
+class Row:
+    pairing_id: int
+    village_code: str
+    village: str
+    unit_id: int
+    unit: str
+    reported_this_week: bool
+    report_week: str | None
+    late: bool
+    report_status: str | None
+    figures: Figures
+    increase: Figures
+    liaisons: list[str] = field(default_factory=list)
+
+    def json(self, seq: int) -> dict:
+        return {
+            "seq": seq, "pairing_id": self.pairing_id, "village_code": self.village_code,
+            "village": self.village, "unit_id": self.unit_id, "unit": self.unit,
+            "reported_this_week": self.reported_this_week, "report_week": self.report_week,
+            "late": self.late, "report_status": self.report_status,
+            **self.figures.json(), "week_increase": self.increase.increase_json(),
+        }
+
+
+def _report_figures(report) -> Figures:
+    if report is None or report.week is None:
+        return Figures()
+    return Figures(
+        funds_arrived_wan=quantize_money(report.funds_arrived_wan),
+        materials_arrived_wan=quantize_money(report.materials_arrived_wan),
+        industry_plan_done=int(bool(report.industry_plan_done)),
+        sales_done_wan=quantize_money(report.sales_done_wan),
+        jobs_done=report.jobs_done, trained_done=report.trained_done,
+        stationed_count=report.stationed_now,
+    )
+
+
+def county_rows(session: Session, county_code: str, week: str) -> list[Row]:
+    cur, prev = aliased(Report, name="cur"), aliased(Report, name="prev")
+    stmt = (
+        select(Pairing.id, Village.code, Village.name, Unit.id.label("unit_id"), Unit.name.label("unit_name"),
+               Plan, cur, prev)
+        .join(Village, Pairing.village_id == Village.id)
+        .join(Unit, Pairing.unit_id == Unit.id)
+        .outerjoin(Plan, Plan.pairing_id == Pairing.id)
+        .outerjoin(cur, and_(cur.pairing_id == Pairing.id, cur.week == _latest_week(week)))
+        .outerjoin(prev, and_(prev.pairing_id == Pairing.id,
+                              prev.week == _latest_week(previous_week(week))))
+        .where(Village.county_code == county_code, Pairing.active,
+               Pairing.signed_on <= _week_end(week))
+        .order_by(Village.code, Pairing.signed_on, Pairing.id)
+    )
+    rows = []
+    for pairing_id, v_code, v_name, unit_id, unit_name, plan, report, before in session.execute(stmt):
+        planned = Figures()
+        if plan is not None:
+            planned = Figures(
+                funds_planned_wan=quantize_money(plan.planned_funds_wan),
+                materials_planned_wan=quantize_money(plan.planned_materials_wan),
+                has_industry_plan=int(plan.has_project),
+                sales_planned_wan=quantize_money(plan.sales_target_wan),
+                jobs_planned=plan.jobs_target, trainees_planned=plan.trainees_target,
+                stationed=int(plan.will_station),
+            )
+        now, then = _report_figures(report), _report_figures(before)
+        rows.append(Row(
+            pairing_id=pairing_id, village_code=v_code, village=v_name, unit_id=unit_id,
+            unit=unit_name, reported_this_week=report is not None and report.week == week,
+            report_week=report.week if report is not None else None,
+            late=bool(report is not None and report.week == week and report.late),
+            report_status=report.status if report is not None else None,
+            figures=planned + now, increase=now - then,
+        ))
+    return rows
+
+
+@dataclass
+class CountyTable:
+    county: Region
+    week: str
+    rows: list[Row]
+
+    @property
+    def total(self) -> Figures:
+        return sum((row.figures for row in self.rows), Figures())
+
+    @property
+    def increase(self) -> Figures:
+        return sum((row.increase for row in self.rows), Figures())
+
+    @property
+    def missing(self) -> list[Row]:
+        return [row for row in self.rows if not row.reported_this_week]
+
+    def json(self) -> dict:
+        return {
+            "county": {"code": self.county.code, "name": self.county.name},
+            "week": self.week,
+            "week_start": parse_week(self.week).isoformat(),
+            "week_end": _week_end(self.week).isoformat(),
+            "rows": [row.json(seq) for seq, row in enumerate(self.rows, start=1)],
+            "total": {**self.total.json(), "week_increase": self.increase.increase_json()},
+            "not_reported": len(self.missing),
+        }
+
+
+def county_table(session: Session, settings: Settings, scope: Scope, code: str,
+                 week: str | None) -> CountyTable:
+    week = resolve_week(settings, week)
+    county = _region(session, scope, code, Level.county)
+    return CountyTable(county=county, week=week, rows=county_rows(session, county.code, week))
+
+
+# --- rollups: one row per county of a province, or per province -----------------------------
+
+
+@dataclass
+class RollupRow:
+    code: str
+    name: str
+    pairings: int
+    reports_this_week: int
+    on_time: int
+    figures: Figures
+
+
+def _money(value) -> Decimal:
+    # SQLite sums NUMERIC as floating point; four places of 万元 is what is stored.
+    return quantize_money(Decimal(str(value))) if value is not None else Decimal(0)
+
+
+def rollup_rows(session: Session, week: str, group_col, where) -> dict[str, RollupRow]:
+    cur = aliased(Report, name="cur")
+    flag = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
+    total = lambda col: func.sum(col)  # noqa: E731
+    stmt = (
+        select(
+            group_col, func.count(Pairing.id), flag(cur.week == week),
+            flag(and_(cur.week == week, cur.late.is_(False))),
+            total(Plan.planned_funds_wan), total(cur.funds_arrived_wan),
+            total(Plan.planned_materials_wan), total(cur.materials_arrived_wan),
+            flag(Plan.has_project.is_(True)), flag(cur.industry_plan_done.is_(True)),
+            total(Plan.sales_target_wan), total(cur.sales_done_wan),
+            total(Plan.jobs_target), total(cur.jobs_done),
+            total(Plan.trainees_target), total(cur.trained_done),
+            flag(Plan.will_station.is_(True)), total(cur.stationed_now),
+        )
+        .select_from(Pairing)
+        .join(Village, Pairing.village_id == Village.id)
+        .outerjoin(Plan, Plan.pairing_id == Pairing.id)
+        .outerjoin(cur, and_(cur.pairing_id == Pairing.id, cur.week == _latest_week(week)))
+        .where(Pairing.active, Pairing.signed_on <= _week_end(week), where)
+        .group_by(group_col)
+    )
+    out = {}
+    for (code, pairings, reported, on_time, fp, fa, mp, ma, hp, pd, sp, sd, jp, jd, tp, td,
+         st, sc) in session.execute(stmt):
+        out[code] = RollupRow(code=code, name="", pairings=pairings, reports_this_week=reported or 0,
+                              on_time=on_time or 0, figures=Figures(
+            funds_planned_wan=_money(fp), funds_arrived_wan=_money(fa),
+            materials_planned_wan=_money(mp), materials_arrived_wan=_money(ma),
+            has_industry_plan=hp or 0, industry_plan_done=pd or 0,
+            sales_planned_wan=_money(sp), sales_done_wan=_money(sd),
+            jobs_planned=jp or 0, jobs_done=jd or 0, trainees_planned=tp or 0, trained_done=td or 0,
+            stationed=st or 0, stationed_count=sc or 0,
+        ))
+    return out
+
+
+@dataclass
+class Rollup:
+    week: str
+    kind: str  # "county" rows of a province, or "province" rows of the nation
+    rows: list[RollupRow]
+    province: Region | None = None
+
+    @property
+    def total(self) -> Figures:
+        return sum((row.figures for row in self.rows), Figures())
+
+    def json(self) -> dict:
+        key = self.kind
+        rows = [{"seq": seq, f"{key}_code": row.code, key: row.name, "pairings": row.pairings,
+                 "reports_this_week": row.reports_this_week, "reports_on_time": row.on_time,
+                 **row.figures.json()} for seq, row in enumerate(self.rows, start=1)]
+        total = {"pairings": sum(r.pairings for r in self.rows),
+                 "reports_this_week": sum(r.reports_this_week for r in self.rows),
+                 "reports_on_time": sum(r.on_time for r in self.rows), **self.total.json()}
+        out = {"week": self.week, "rows": rows, "total": total}
+        if self.province is not None:
+            out = {"province": {"code": self.province.code, "name": self.province.name}, **out}
+        return out
+
+
+def _fill(regions: list[Region], found: dict[str, RollupRow]) -> list[RollupRow]:
+    """One row per region, zeros where nothing is paired yet."""
+    rows = []
+    for region in regions:
+        row = found.get(region.code) or RollupRow(region.code, "", 0, 0, 0, Figures())
+        row.name = region.name
+        rows.append(row)
+    return rows
+
+
+def province_table(session: Session, settings: Settings, scope: Scope, code: str,
+                   week: str | None) -> Rollup:
+    week = resolve_week(settings, week)
+    province = _region(session, scope, code, Level.province)
+    counties = session.scalars(
+        select(Region).where(Region.level == Level.county, Region.code.startswith(code[:2]))
+        .order_by(Region.code)
+    ).all()
+    found = rollup_rows(session, week, Village.county_code, Village.province_code == province.code)
+    return Rollup(week=week, kind="county", rows=_fill(counties, found), province=province)
+
+
+def national_table(session: Session, settings: Settings, scope: Scope, week: str | None) -> Rollup:
+    require_national(scope)
+    week = resolve_week(settings, week)
+    provinces = session.scalars(
+        select(Region).where(Region.level == Level.province).order_by(Region.code)
+    ).all()
+    found = rollup_rows(session, week, Village.province_code, Village.id.is_not(None))
+    return Rollup(week=week, kind="province", rows=_fill(provinces, found))
+
+
+# --- completeness and timeliness ------------------------------------------------------------
+
+
+def liaisons_of(session: Session, unit_ids: set[int]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    if not unit_ids:
+        return out
+    users = session.scalars(
+        select(User).where(User.role == Role.liaison, User.active, User.unit_id.in_(unit_ids))
+        .order_by(User.id)
+    )
+    for user in users:
+        out.setdefault(user.unit_id, []).append(
+            {"username": user.username, "display_name": user.display_name})
+    return out
+
+
+def _rate(received: int, expected: int) -> str:
+    return f"{percentage(received, expected):.2f}"
+
+
+def county_completeness(session: Session, settings: Settings, scope: Scope, code: str,
+                        week: str | None) -> dict:
+    table = county_table(session, settings, scope, code, week)
+    received = [row for row in table.rows if row.reported_this_week]
+    missing = table.missing
+    liaisons = liaisons_of(session, {row.unit_id for row in missing})
+    return {
+        "county": {"code": table.county.code, "name": table.county.name},
+        "week": table.week,
+        "deadline": week_deadline(settings, table.week).isoformat(),
+        "expected": len(table.rows),
+        "received": len(received),
+        "on_time": sum(not row.late for row in received),
+        "rate_pct": _rate(len(received), len(table.rows)),
+        "on_time_rate_pct": _rate(sum(not row.late for row in received), len(table.rows)),
+        "missing": [
+            {"pairing_id": row.pairing_id, "village_code": row.village_code, "village": row.village,
+             "unit_id": row.unit_id, "unit": row.unit, "last_report_week": row.report_week,
+             "liaisons": liaisons.get(row.unit_id, [])}
+            for row in missing
+        ],
+    }
+
+
+def _completeness_rows(rollup: Rollup) -> dict:
+    key = rollup.kind
+    rows = [{f"{key}_code": r.code, key: r.name, "expected": r.pairings,
+             "received": r.reports_this_week, "on_time": r.on_time,
+             "rate_pct": _rate(r.reports_this_week, r.pairings),
+             "on_time_rate_pct": _rate(r.on_time, r.pairings)} for r in rollup.rows]
+    expected = sum(r.pairings for r in rollup.rows)
+    received = sum(r.reports_this_week for r in rollup.rows)
+    on_time = sum(r.on_time for r in rollup.rows)
+    return {"week": rollup.week, "expected": expected, "received": received, "on_time": on_time,
+            "rate_pct": _rate(received, expected), "on_time_rate_pct": _rate(on_time, expected),
+            "rows": rows}
+
+
+def province_completeness(session: Session, settings: Settings, scope: Scope, code: str,
+                          week: str | None) -> dict:
+    rollup = province_table(session, settings, scope, code, week)
+    return {"province": {"code": rollup.province.code, "name": rollup.province.name},
+            **_completeness_rows(rollup)}
+
+
+def national_completeness(session: Session, settings: Settings, scope: Scope, week: str | None) -> dict:
+    return _completeness_rows(national_table(session, settings, scope, week))
