@@ -7,7 +7,7 @@ PORT ?= 8000
 # The demo campaign ran in 2020: pin the campaign clock inside it unless told otherwise.
 DEMO_TODAY ?= 2020-07-15
 
-.PHONY: run test install install-test serve migrate demo clean
+.PHONY: run test install install-test serve migrate demo clean bench bench-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,11 @@ test: install-test
 
 clean:
 	rm -rf $(VENV) data/*.db data/*.db-wal data/*.db-shm
+
+BENCH_URL ?= postgresql+psycopg://root@127.0.0.1:5432/bangfu_bench
+
+bench-data: install
+	$(BIN)/python bench/generate.py --url $(BENCH_URL)
+
+bench: install
+	$(BIN)/python bench/tables.py --url $(BENCH_URL)

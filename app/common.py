@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 from sqlalchemy import Numeric, func, select
 
 from sqlmodel import SQLModel
@@ -33,7 +33,9 @@ _TWO_PLACES = Decimal("0.01")
 
 
 def format_decimal(value: Decimal) -> str:
-    """'12.5000' -> '12.5', '50.0000' -> '50', never exponent notation."""
+    """'12.5000' -> '12.5', '50.0000' -> '50', never exponent notation or '-0'."""
+    if value == 0:
+        return "0"
     text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -44,10 +46,11 @@ def quantize_money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
-# Input: a decimal string or number, at most 4 places; output: a JSON string.
+# Input: a decimal string or number, at most 4 places; output: a JSON string. "-0" is 0.
 Wan = Annotated[
     Decimal,
     Field(ge=0, max_digits=14, decimal_places=MONEY_SCALE),
+    AfterValidator(lambda value: value if value else Decimal(0)),
     PlainSerializer(format_decimal, return_type=str, when_used="json"),
 ]
 WanOut = Annotated[Decimal, PlainSerializer(format_decimal, return_type=str, when_used="json")]
@@ -78,12 +81,12 @@ LIMIT_MAX = 1000
 
 # --- ISO weeks -----------------------------------------------------------------------------
 
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
 
 
 def parse_week(text: str) -> date:
     """The Monday of ISO week 'YYYY-Www'; ValueError with a Chinese reason otherwise."""
-    match = WEEK_RE.match(text or "")
+    match = WEEK_RE.fullmatch(text or "")
     if not match:
         raise ValueError(f"周次“{text}”格式不对，应为 YYYY-Www，例如 2020-W27")
     year, week = int(match.group(1)), int(match.group(2))

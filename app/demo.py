@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.auth.models import Role, User, UserCreate
 from app.auth.service import create_user, hash_password
-from app.common import local_tz, parse_week, week_of
+from app.common import local_tz, parse_week
 from app.config import Settings
 from app.pairings.models import PairingCreate, PlanIn
 from app.pairings.service import confirm_plan, create_pairing, put_plan, return_plan, submit_plan
@@ -257,7 +257,7 @@ def load_demo(session: Session, settings: Settings) -> dict[str, int]:
     for n, unit in enumerate(units, start=1):
         count = 2 if n % 9 else (1 if n % 2 else 0)
         for k in range(1, count + 1):
-            user = User(username=f"lianluo{n}" + ("" if k == 1 else f"b"), password_hash=password_hash,
+            user = User(username=f"lianluo{n}" + ("" if k == 1 else "b"), password_hash=password_hash,
                         display_name=_person(rng), role=Role.liaison, unit_id=unit.id)
             session.add(user)
             liaisons.setdefault(unit.id, user)

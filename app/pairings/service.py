@@ -8,12 +8,12 @@ from sqlmodel import Session
 from app.audit.service import record, snapshot
 from app.auth.models import Role, User
 from app.auth.scope import Scope, pairing_clause, scope_of
-from app.common import paginate, utcnow
+from app.common import as_utc, paginate, utcnow
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound, error
 from app.pairings.models import (
-    ConsumptionOut, EmploymentIn, IndustryOut, Pairing, PairingCreate, PairingPublic,
-    PairingUpdate, Plan, PlanIn, PlanOut, PlanStatus, StationingIn, TrainingIn,
+    PLAN_STATUS_LABELS, ConsumptionOut, EmploymentIn, IndustryOut, Pairing, PairingCreate,
+    PairingPublic, PairingUpdate, Plan, PlanIn, PlanOut, PlanStatus, StationingIn, TrainingIn,
 )
 from app.regions.models import Village
 from app.units.models import Unit
@@ -209,7 +209,10 @@ def plan_out(plan: Plan) -> PlanOut:
             members=list(plan.members), start_date=plan.start_date,
         ),
         status=plan.status, return_reason=plan.return_reason, version=plan.version,
-        updated_at=plan.updated_at, submitted_at=plan.submitted_at, confirmed_at=plan.confirmed_at,
+        # SQLite hands back naive datetimes: say they are UTC, as PostgreSQL does.
+        updated_at=as_utc(plan.updated_at),
+        submitted_at=plan.submitted_at and as_utc(plan.submitted_at),
+        confirmed_at=plan.confirmed_at and as_utc(plan.confirmed_at),
     )
 
 
@@ -280,7 +283,8 @@ def _transition(
     if not officer_only and not _may_write_plan(actor, pairing):
         raise Forbidden("无权提交该结对的计划书")
     if plan.status not in allowed_from:
-        raise Conflict(f"计划书当前状态为“{plan.status}”，不能变为“{to}”")
+        raise Conflict(f"计划书当前状态为“{PLAN_STATUS_LABELS[plan.status]}”，"
+                       f"不能变为“{PLAN_STATUS_LABELS[to]}”")
     before = snapshot(plan)
     now = now or utcnow()
     plan.status = to

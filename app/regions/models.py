@@ -30,7 +30,8 @@ LEVEL_LABELS = {
 SIGNIFICANT = {Level.province: 2, Level.city: 4, Level.county: 6, Level.township: 9, Level.village: 12}
 PARENT = {Level.city: Level.province, Level.county: Level.city, Level.township: Level.county,
           Level.village: Level.township}
-CODE_RE = re.compile(r"^\d{12}$")
+# [0-9], not \d: \d also matches full-width and other Unicode digits.
+CODE_RE = re.compile(r"^[0-9]{12}$")
 
 
 def level_of(code: str) -> Level:
@@ -81,6 +82,13 @@ class RegionCreate(StrictModel):
     level: Level
 
     _code = field_validator("code")(check_code)
+
+    @field_validator("level")
+    @classmethod
+    def _not_village(cls, value: Level) -> Level:
+        if value == Level.village:
+            raise ValueError("村不是区划：级别只能是 province、city、county 或 township，村请通过 /villages 登记")
+        return value
 
 
 class RegionPublic(SQLModel):

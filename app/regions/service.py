@@ -73,6 +73,8 @@ def create_village(session: Session, actor: User, data: VillageCreate) -> Villag
     scope = _require_officer(actor)
     if level_of(data.code) != Level.village:
         raise Invalid.one(["body", "code"], f"{data.code} 不是村级代码：村级代码的后三位不能为 000")
+    if data.code[6:9] == "000":
+        raise Invalid.one(["body", "code"], f"{data.code} 不是村级代码：村级代码的第 7–9 位（乡镇）不能为 000")
     county = ancestor_code(data.code, Level.county)
     if data.county_code is not None and data.county_code != county:
         raise Invalid.one(

@@ -8,7 +8,9 @@ from sqlmodel import Session
 from app.audit.service import record, snapshot
 from app.auth.models import Role, User
 from app.auth.scope import Scope, scope_of
-from app.common import as_utc, clock_now, format_decimal, paginate, parse_week, today, week_deadline
+from app.common import (
+    as_utc, clock_now, format_decimal, paginate, parse_week, today, week_deadline,
+)
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.pairings.models import Pairing
@@ -29,9 +31,10 @@ FIELD_LABELS = {
 }
 
 
-def check_week(settings: Settings, week: str, now: datetime | None = None) -> None:
-    """A real ISO week inside the campaign and not in the future; 422 on the path otherwise."""
-    loc = ["path", "week"]
+def check_week(settings: Settings, week: str, now: datetime | None = None,
+               loc: tuple[str, str] = ("path", "week")) -> None:
+    """A real ISO week inside the campaign and not in the future; 422 at `loc` otherwise."""
+    loc = list(loc)
     try:
         monday = parse_week(week)
     except ValueError as exc:

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from app.deps import ScopeDep, SessionDep, SettingsDep
 from app.stats import export, service
@@ -29,7 +30,8 @@ def county_weekly_table(code: str, session: SessionDep, settings: SettingsDep, s
                         week: WeekQuery = None, format: FormatQuery = "json"):
     table = service.county_table(session, settings, scope, code, week)
     if format == "json":
-        return table.json()
+        # Only JSON-native values inside: skip FastAPI's generic re-encoding of 300 rows.
+        return JSONResponse(table.json())
     names = (f"{table.county.name}_{table.week}_结对帮扶项目进展统计表",
              f"county-{table.county.code}-{table.week}")
     if format == "csv":
@@ -41,7 +43,7 @@ def county_weekly_table(code: str, session: SessionDep, settings: SettingsDep, s
 
 def _rollup_answer(rollup, names: tuple[str, str], fmt: str):
     if fmt == "json":
-        return rollup.json()
+        return JSONResponse(rollup.json())
     sheet = export.rollup_sheet(rollup)
     if fmt == "csv":
         return download(export.to_csv(sheet), *names, "csv")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -19,10 +19,11 @@ from app.common import (
     parse_week, percentage, previous_week, quantize_money, today, week_deadline, week_of,
 )
 from app.config import Settings
-from app.errors import Invalid, NotFound
+from app.errors import NotFound
 from app.pairings.models import Pairing, Plan
 from app.regions.models import Level, Region, Village, level_of
 from app.reports.models import Report
+from app.reports.service import check_week
 from app.stats.models import Figures
 from app.units.models import Unit
 
@@ -35,13 +36,7 @@ def resolve_week(settings: Settings, week: str | None) -> str:
     if week is None:
         day = min(max(today(settings), settings.campaign_start), settings.campaign_end)
         return week_of(day)
-    try:
-        monday = parse_week(week)
-    except ValueError as exc:
-        raise Invalid.one(["query", "week"], str(exc)) from None
-    if monday + timedelta(days=6) < settings.campaign_start or monday > settings.campaign_end:
-        raise Invalid.one(["query", "week"],
-                          f"周次 {week} 不在活动期间（{settings.campaign_start} 至 {settings.campaign_end}）")
+    check_week(settings, week, loc=("query", "week"))
     return week
 
 
@@ -71,13 +66,30 @@ def require_national(scope: Scope) -> None:
 # --- the county table -----------------------------------------------------------------------
 
 
-def _latest_week(upto: str):
-    return (
+def _latest_report(session: Session, upto: str, name: str):
+    """(Report alias, join condition) for each pairing's latest report with week <= upto.
+
+    PostgreSQL answers a LATERAL … ORDER BY week DESC LIMIT 1 with one backward probe of the
+    (pairing_id, week) index per pairing. SQLite has no LATERAL; there a correlated max(week) in
+    the join condition does the same with the same index.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        latest = (
+            select(Report)
+            .where(Report.pairing_id == Pairing.id, Report.week <= upto)
+            .order_by(Report.week.desc())
+            .limit(1)
+            .lateral(name)
+        )
+        return aliased(Report, latest, name=name), true()
+    alias = aliased(Report, name=name)
+    latest_week = (
         select(func.max(Report.week))
         .where(Report.pairing_id == Pairing.id, Report.week <= upto)
         .correlate(Pairing)
         .scalar_subquery()
     )
+    return alias, and_(alias.pairing_id == Pairing.id, alias.week == latest_week)
 
 
 def _week_end(week: str) -> date:
@@ -109,53 +121,61 @@ class Row:
         }
 
 
-def _report_figures(report) -> Figures:
-    if report is None or report.week is None:
+def _report_columns(report) -> list:
+    return [report.week, report.funds_arrived_wan, report.materials_arrived_wan,
+            report.industry_plan_done, report.sales_done_wan, report.jobs_done,
+            report.trained_done, report.stationed_now]
+
+
+def _report_figures(values) -> Figures:
+    week, funds, materials, done, sales, jobs, trained, stationed = values
+    if week is None:
         return Figures()
     return Figures(
-        funds_arrived_wan=quantize_money(report.funds_arrived_wan),
-        materials_arrived_wan=quantize_money(report.materials_arrived_wan),
-        industry_plan_done=int(bool(report.industry_plan_done)),
-        sales_done_wan=quantize_money(report.sales_done_wan),
-        jobs_done=report.jobs_done, trained_done=report.trained_done,
-        stationed_count=report.stationed_now,
+        funds_arrived_wan=quantize_money(funds), materials_arrived_wan=quantize_money(materials),
+        industry_plan_done=int(bool(done)), sales_done_wan=quantize_money(sales),
+        jobs_done=jobs, trained_done=trained, stationed_count=stationed,
     )
 
 
 def county_rows(session: Session, county_code: str, week: str) -> list[Row]:
-    cur, prev = aliased(Report, name="cur"), aliased(Report, name="prev")
+    cur, cur_on = _latest_report(session, week, "cur")
+    prev, prev_on = _latest_report(session, previous_week(week), "prev")
+    # Plain columns rather than entities: a 10,000-row county builds no ORM objects.
     stmt = (
-        select(Pairing.id, Village.code, Village.name, Unit.id.label("unit_id"), Unit.name.label("unit_name"),
-               Plan, cur, prev)
+        select(
+            Pairing.id, Village.code, Village.name, Unit.id, Unit.name,
+            Plan.planned_funds_wan, Plan.planned_materials_wan, Plan.has_project,
+            Plan.sales_target_wan, Plan.jobs_target, Plan.trainees_target, Plan.will_station,
+            cur.late, cur.status, *_report_columns(cur), *_report_columns(prev),
+        )
         .join(Village, Pairing.village_id == Village.id)
         .join(Unit, Pairing.unit_id == Unit.id)
         .outerjoin(Plan, Plan.pairing_id == Pairing.id)
-        .outerjoin(cur, and_(cur.pairing_id == Pairing.id, cur.week == _latest_week(week)))
-        .outerjoin(prev, and_(prev.pairing_id == Pairing.id,
-                              prev.week == _latest_week(previous_week(week))))
+        .outerjoin(cur, cur_on)
+        .outerjoin(prev, prev_on)
         .where(Village.county_code == county_code, Pairing.active,
                Pairing.signed_on <= _week_end(week))
         .order_by(Village.code, Pairing.signed_on, Pairing.id)
     )
     rows = []
-    for pairing_id, v_code, v_name, unit_id, unit_name, plan, report, before in session.execute(stmt):
+    for (pairing_id, v_code, v_name, unit_id, unit_name, p_funds, p_materials, p_project, p_sales,
+         p_jobs, p_trainees, p_station, late, status, *reports) in session.execute(stmt):
         planned = Figures()
-        if plan is not None:
+        if p_funds is not None:
             planned = Figures(
-                funds_planned_wan=quantize_money(plan.planned_funds_wan),
-                materials_planned_wan=quantize_money(plan.planned_materials_wan),
-                has_industry_plan=int(plan.has_project),
-                sales_planned_wan=quantize_money(plan.sales_target_wan),
-                jobs_planned=plan.jobs_target, trainees_planned=plan.trainees_target,
-                stationed=int(plan.will_station),
+                funds_planned_wan=quantize_money(p_funds),
+                materials_planned_wan=quantize_money(p_materials),
+                has_industry_plan=int(bool(p_project)), sales_planned_wan=quantize_money(p_sales),
+                jobs_planned=p_jobs, trainees_planned=p_trainees, stationed=int(bool(p_station)),
             )
-        now, then = _report_figures(report), _report_figures(before)
+        now, then = _report_figures(reports[:8]), _report_figures(reports[8:])
+        report_week = reports[0]
+        this_week = report_week == week
         rows.append(Row(
             pairing_id=pairing_id, village_code=v_code, village=v_name, unit_id=unit_id,
-            unit=unit_name, reported_this_week=report is not None and report.week == week,
-            report_week=report.week if report is not None else None,
-            late=bool(report is not None and report.week == week and report.late),
-            report_status=report.status if report is not None else None,
+            unit=unit_name, reported_this_week=this_week, report_week=report_week,
+            late=bool(this_week and late), report_status=status,
             figures=planned + now, increase=now - then,
         ))
     return rows
@@ -217,7 +237,7 @@ def _money(value) -> Decimal:
 
 
 def rollup_rows(session: Session, week: str, group_col, where) -> dict[str, RollupRow]:
-    cur = aliased(Report, name="cur")
+    cur, cur_on = _latest_report(session, week, "cur")
     flag = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
     total = lambda col: func.sum(col)  # noqa: E731
     stmt = (
@@ -235,7 +255,7 @@ def rollup_rows(session: Session, week: str, group_col, where) -> dict[str, Roll
         .select_from(Pairing)
         .join(Village, Pairing.village_id == Village.id)
         .outerjoin(Plan, Plan.pairing_id == Pairing.id)
-        .outerjoin(cur, and_(cur.pairing_id == Pairing.id, cur.week == _latest_week(week)))
+        .outerjoin(cur, cur_on)
         .where(Pairing.active, Pairing.signed_on <= _week_end(week), where)
         .group_by(group_col)
     )
