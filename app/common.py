@@ -6,9 +6,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+)
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Numeric, func, select
-
 from sqlmodel import SQLModel
 
 from app.config import Settings
@@ -54,7 +61,14 @@ Wan = Annotated[
     PlainSerializer(format_decimal, return_type=str, when_used="json"),
 ]
 WanOut = Annotated[Decimal, PlainSerializer(format_decimal, return_type=str, when_used="json")]
-Count = Annotated[int, Field(ge=0, le=10_000_000, strict=False)]
+def _no_bool(value):
+    # Pydantic's lax mode would read true as 1; a head count is never a yes/no.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=10_000_000)]
 
 
 def percentage(actual: Decimal | int, planned: Decimal | int) -> Decimal:

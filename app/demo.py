@@ -13,7 +13,13 @@ from app.auth.service import create_user, hash_password
 from app.common import local_tz, parse_week
 from app.config import Settings
 from app.pairings.models import PairingCreate, PlanIn
-from app.pairings.service import confirm_plan, create_pairing, put_plan, return_plan, submit_plan
+from app.pairings.service import (
+    confirm_plan,
+    create_pairing,
+    put_plan,
+    return_plan,
+    submit_plan,
+)
 from app.regions.models import Level, Region, RegionCreate, VillageCreate
 from app.regions.service import create_region, create_village
 from app.reports.models import ReportIn

@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.api import router as auth_router
 from app.config import Settings, get_settings
@@ -34,6 +35,12 @@ def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
 
+def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+    # The services check uniqueness first; this answers the race two simultaneous writes can
+    # still lose against the database's own constraints.
+    return JSONResponse({"detail": "数据冲突：该记录已存在或刚被他人修改，请刷新后重试"}, status_code=409)
+
+
 def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     return JSONResponse({"detail": translate_errors(exc.errors())}, status_code=422)
 
@@ -50,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
 
     for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
                    stats_router):

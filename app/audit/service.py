@@ -33,10 +33,6 @@ def snapshot(obj: SQLModel | None) -> dict[str, Any] | None:
     }
 
 
-def changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
-    return before != after
-
-
 def record(
     session: Session,
     actor,
@@ -60,3 +56,19 @@ def record(
     )
     session.add(event)
     return event
+
+
+def update_recorded(
+    session: Session, actor, obj: SQLModel, changes: dict[str, Any], entity: str, entity_id: Any,
+    region_code: str | None = None,
+) -> bool:
+    """Apply a partial update and audit it; an update that changes nothing leaves no trace."""
+    before = snapshot(obj)
+    obj.sqlmodel_update(changes)
+    after = snapshot(obj)
+    if after == before:
+        return False
+    session.flush()
+    record(session, actor, "update", entity, entity_id, before=before, after=after,
+           region_code=region_code)
+    return True

@@ -3,9 +3,9 @@
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import Field as PydanticField
 from pydantic import field_validator
 from sqlalchemy import DateTime
-from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from app.common import StrictModel, utcnow

@@ -13,7 +13,14 @@ from app.auth.models import ApiToken, LoginThrottle, Role, User, UserCreate
 from app.auth.scope import scope_of, village_clause
 from app.common import as_utc, utcnow
 from app.config import Settings
-from app.errors import Conflict, Forbidden, Invalid, TooManyAttempts, Unauthorized, error
+from app.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    TooManyAttempts,
+    Unauthorized,
+    error,
+)
 from app.pairings.models import Pairing
 from app.regions.models import SIGNIFICANT, Level, Region, Village, level_of
 from app.units.models import Unit

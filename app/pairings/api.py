@@ -7,7 +7,14 @@ from app.auth.scope import scope_of
 from app.common import Page
 from app.deps import CurrentUser, ScopeDep, SessionDep, SettingsDep
 from app.pairings import service
-from app.pairings.models import PairingCreate, PairingPublic, PairingUpdate, PlanIn, PlanOut, ReasonIn
+from app.pairings.models import (
+    PairingCreate,
+    PairingPublic,
+    PairingUpdate,
+    PlanIn,
+    PlanOut,
+    ReasonIn,
+)
 
 router = APIRouter(tags=["pairings"])
 

@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-
 from typing import Annotated
 
 from pydantic import Field as PydanticField

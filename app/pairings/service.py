@@ -5,15 +5,27 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.audit.service import record, snapshot
+from app.audit.service import record, snapshot, update_recorded
 from app.auth.models import Role, User
 from app.auth.scope import Scope, pairing_clause, scope_of
 from app.common import as_utc, paginate, utcnow
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound, error
 from app.pairings.models import (
-    PLAN_STATUS_LABELS, ConsumptionOut, EmploymentIn, IndustryOut, Pairing, PairingCreate,
-    PairingPublic, PairingUpdate, Plan, PlanIn, PlanOut, PlanStatus, StationingIn, TrainingIn,
+    PLAN_STATUS_LABELS,
+    ConsumptionOut,
+    EmploymentIn,
+    IndustryOut,
+    Pairing,
+    PairingCreate,
+    PairingPublic,
+    PairingUpdate,
+    Plan,
+    PlanIn,
+    PlanOut,
+    PlanStatus,
+    StationingIn,
+    TrainingIn,
 )
 from app.regions.models import Village
 from app.units.models import Unit
@@ -131,11 +143,7 @@ def update_pairing(session: Session, actor: User, pairing_id: int, data: Pairing
                           f"有效期至 {changes['valid_until']} 早于签订日期 {pairing.signed_on}")
     if changes.get("active") and not pairing.active:
         _check_village_capacity(session, village, pairing.unit_id)
-    before = snapshot(pairing)
-    pairing.sqlmodel_update(changes)
-    session.flush()
-    record(session, actor, "update", "pairing", pairing.id, before=before, after=snapshot(pairing),
-           region_code=village.county_code)
+    update_recorded(session, actor, pairing, changes, "pairing", pairing.id, village.county_code)
     return pairing
 
 

@@ -6,7 +6,14 @@ from app.api_common import PageDep
 from app.common import Page
 from app.deps import CurrentUser, ScopeDep, SessionDep
 from app.regions import service
-from app.regions.models import Level, RegionCreate, RegionPublic, VillageCreate, VillagePublic, VillageUpdate
+from app.regions.models import (
+    Level,
+    RegionCreate,
+    RegionPublic,
+    VillageCreate,
+    VillagePublic,
+    VillageUpdate,
+)
 
 router = APIRouter(tags=["regions"])
 

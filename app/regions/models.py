@@ -3,9 +3,9 @@
 import re
 from enum import StrEnum
 
+from pydantic import Field as PydanticField
 from pydantic import field_validator
 from sqlalchemy import CheckConstraint
-from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from app.common import StrictModel

@@ -3,14 +3,22 @@
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.audit.service import record, snapshot
+from app.audit.service import record, snapshot, update_recorded
 from app.auth.models import Role, User
 from app.auth.scope import Scope, scope_of, village_clause
 from app.common import paginate
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.regions.models import (
-    LEVEL_LABELS, PARENT, Level, Region, RegionCreate, Village, VillageCreate, VillageUpdate,
-    ancestor_code, level_of,
+    LEVEL_LABELS,
+    PARENT,
+    Level,
+    Region,
+    RegionCreate,
+    Village,
+    VillageCreate,
+    VillageUpdate,
+    ancestor_code,
+    level_of,
 )
 
 
@@ -127,9 +135,6 @@ def get_village(session: Session, scope: Scope, code: str) -> Village:
 def update_village(session: Session, actor: User, code: str, data: VillageUpdate) -> Village:
     village = get_village(session, scope_of(actor), code)
     _require_officer(actor)
-    before = snapshot(village)
-    village.sqlmodel_update(data.model_dump(exclude_unset=True))
-    session.flush()
-    record(session, actor, "update", "village", village.code, before=before,
-           after=snapshot(village), region_code=village.county_code)
+    update_recorded(session, actor, village, data.model_dump(exclude_unset=True), "village",
+                    village.code, village.county_code)
     return village

@@ -9,14 +9,25 @@ from app.audit.service import record, snapshot
 from app.auth.models import Role, User
 from app.auth.scope import Scope, scope_of
 from app.common import (
-    as_utc, clock_now, format_decimal, paginate, parse_week, today, week_deadline,
+    as_utc,
+    clock_now,
+    format_decimal,
+    paginate,
+    parse_week,
+    today,
+    week_deadline,
 )
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.pairings.models import Pairing
 from app.pairings.service import get_pairing, get_pairing_row
 from app.reports.models import (
-    CUMULATIVE_FIELDS, Report, ReportIn, ReportOut, ReportStatus, StoryOut,
+    CUMULATIVE_FIELDS,
+    Report,
+    ReportIn,
+    ReportOut,
+    ReportStatus,
+    StoryOut,
 )
 
 FIELD_LABELS = {

@@ -16,7 +16,13 @@ from sqlmodel import Session
 from app.auth.models import Role, User
 from app.auth.scope import Scope
 from app.common import (
-    parse_week, percentage, previous_week, quantize_money, today, week_deadline, week_of,
+    parse_week,
+    percentage,
+    previous_week,
+    quantize_money,
+    today,
+    week_deadline,
+    week_of,
 )
 from app.config import Settings
 from app.errors import NotFound
@@ -26,7 +32,6 @@ from app.reports.models import Report
 from app.reports.service import check_week
 from app.stats.models import Figures
 from app.units.models import Unit
-
 
 # --- weeks and scope ------------------------------------------------------------------------
 

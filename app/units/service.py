@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.audit.service import record, snapshot
+from app.audit.service import record, snapshot, update_recorded
 from app.auth.models import Role, User
 from app.auth.scope import Scope, scope_of, village_clause
 from app.common import paginate
@@ -94,8 +94,5 @@ def update_unit(session: Session, actor: User, unit_id: int, data: UnitUpdate) -
         raise Forbidden("只能修改在本区划结对的帮扶单位")
     changes = data.model_dump(exclude_unset=True)
     _check_unique(session, changes.get("name"), changes.get("credit_code"), unit.id)
-    before = snapshot(unit)
-    unit.sqlmodel_update(changes)
-    session.flush()
-    record(session, actor, "update", "unit", unit.id, before=before, after=snapshot(unit))
+    update_recorded(session, actor, unit, changes, "unit", unit.id)
     return unit

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.pairings.models import Pairing
-from tests.factories import auth_headers, make_pairing, make_plan, make_unit, make_user, make_village
+from tests.factories import (
+    auth_headers, make_pairing, make_plan, make_unit, make_user, make_village, plan_body,
+)
 
 URL = "/api/v1/pairings"
 PROVINCE = "530000000000"
@@ -527,3 +529,24 @@ def test_city_officer_sees_the_counties_of_its_city(client, session, settings):
     headers = officer_headers(session, settings, "530100000000")
     assert [i["id"] for i in client.get(URL, headers=headers).json()["items"]] == [here.id]
     assert client.get(f"{URL}/{other_city.id}", headers=headers).status_code == 404
+
+
+def test_a_patch_that_changes_nothing_leaves_no_audit_event(client, session, settings):
+    officer = make_user(session, Role.officer, region_code="530102000000")
+    pairing = make_pairing(session)
+    answer = client.patch(f"/api/v1/pairings/{pairing.id}", json={"active": True},
+                          headers=auth_headers(session, settings, officer))
+    assert answer.status_code == 200
+    events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "pairing")).all()
+    assert events == []
+
+
+def test_a_yes_no_value_is_not_a_head_count(client, session, settings):
+    pairing = make_pairing(session)
+    liaison = make_user(session, Role.liaison, unit_id=pairing.unit_id)
+    body = plan_body(employment__jobs_target=True)
+    answer = client.put(f"/api/v1/pairings/{pairing.id}/plan", json=body,
+                        headers=auth_headers(session, settings, liaison))
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "employment", "jobs_target"]
+    assert "整数" in answer.json()["detail"][0]["msg"]
