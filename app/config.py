@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     today: date | None = None
 
     token_ttl_hours: int = Field(12, ge=1)
+    session_ttl_hours: int = Field(12, ge=1)
     login_max_failures: int = Field(5, ge=1)
     login_lock_minutes: int = Field(15, ge=1)
 

@@ -4,10 +4,11 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth.api import router as auth_router
 from app.config import Settings, get_settings
@@ -15,16 +16,33 @@ from app.db import create_db_engine
 from app.errors import DomainError, Invalid, TooManyAttempts, Unauthorized
 from app.messages import translate_errors
 from app.pairings.api import router as pairings_router
+from app.pairings.views import router as plan_pages
 from app.regions.api import router as regions_router
 from app.reports.api import router as reports_router
+from app.reports.views import router as report_pages
 from app.stats.api import router as stats_router
+from app.stats.views import router as table_pages
 from app.units.api import router as units_router
+from app.web.pages import (
+    LoginRequired,
+    SecurityHeaders,
+    error_page,
+    login_required_handler,
+)
+from app.web.views import router as web_router
 
 ROOT = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/v1"
 
 
-def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _domain_error(request: Request, exc: DomainError) -> Response:
+    if not _is_api(request):
+        message = exc.message if not isinstance(exc, Invalid) else exc.errors[0]["msg"]
+        return error_page(request, exc.status_code, message)
     if isinstance(exc, Invalid):
         return JSONResponse({"detail": exc.errors}, status_code=422)
     headers = {}
@@ -41,8 +59,19 @@ def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
     return JSONResponse({"detail": "数据冲突：该记录已存在或刚被他人修改，请刷新后重试"}, status_code=409)
 
 
-def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    return JSONResponse({"detail": translate_errors(exc.errors())}, status_code=422)
+def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    errors = translate_errors(exc.errors())
+    if not _is_api(request):
+        return error_page(request, 422, "；".join(e["msg"] for e in errors))
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if _is_api(request) or request.url.path.startswith("/static"):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+    message = "页面不存在" if exc.status_code == 404 else str(exc.detail)
+    return error_page(request, exc.status_code, message)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,10 +87,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(LoginRequired, login_required_handler)
+    app.add_middleware(SecurityHeaders)
 
     for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
                    stats_router):
         app.include_router(router, prefix=API_PREFIX)
+    for router in (web_router, plan_pages, report_pages, table_pages):
+        app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

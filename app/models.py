@@ -6,6 +6,7 @@ from app.pairings.models import Pairing, Plan
 from app.regions.models import Region, Village
 from app.reports.models import Report
 from app.units.models import Unit
+from app.web.models import WebSession
 
 __all__ = ["ApiToken", "AuditEvent", "LoginThrottle", "Pairing", "Plan", "Region", "Report", "Unit",
-           "User", "Village"]
+           "User", "Village", "WebSession"]

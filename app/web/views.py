@@ -1,0 +1,84 @@
+"""Login, logout and the worklist every user opens on."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from app.auth.service import authenticate
+from app.deps import SessionDep, SettingsDep
+from app.errors import TooManyAttempts, Unauthorized
+from app.stats.service import resolve_week
+from app.web import worklist
+from app.web.pages import (
+    PRE_COOKIE,
+    SESSION_COOKIE,
+    MaybeUser,
+    PageScope,
+    PageUser,
+    csrf_protect,
+    redirect,
+    render,
+    set_cookie,
+)
+from app.web.service import end_session, start_session
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: never //elsewhere or a full URL.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login")
+def login_page(request: Request, user: MaybeUser, next: str | None = None):
+    if user is not None:
+        return redirect(request, _safe_next(next))
+    return render(request, "auth/login.html", {"next": _safe_next(next)})
+
+
+@router.post("/login")
+def login(request: Request, session: SessionDep, settings: SettingsDep,
+          username: Annotated[str, Form(max_length=50)] = "",
+          password: Annotated[str, Form(max_length=128)] = "",
+          next: Annotated[str, Form()] = "/"):
+    context = {"next": _safe_next(next), "username": username}
+    if not username or not password:
+        return render(request, "auth/login.html", {**context, "error": "请输入用户名和密码"},
+                      status_code=422)
+    try:
+        user = authenticate(session, settings, username, password)
+    except (Unauthorized, TooManyAttempts) as exc:
+        return render(request, "auth/login.html", {**context, "error": exc.message},
+                      status_code=exc.status_code)
+    key = start_session(session, settings, user)
+    response = redirect(request, _safe_next(next))
+    set_cookie(request, response, SESSION_COOKIE, key, max_age=settings.session_ttl_hours * 3600)
+    response.delete_cookie(PRE_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    end_session(session, request.cookies.get(SESSION_COOKIE))
+    response = redirect(request, "/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep, settings: SettingsDep, user: PageUser,
+         scope: PageScope):
+    week = resolve_week(settings, None)
+    kind = worklist.home_for(user)
+    context = {"week": week, "kind": kind}
+    if kind == "liaison":
+        context["tasks"] = worklist.liaison_tasks(session, user, week)
+    elif kind == "county":
+        context.update(worklist.county_tasks(session, settings, user, week))
+    else:
+        context.update(worklist.region_tasks(session, settings, scope, week))
+    return render(request, "worklist.html", context)
