@@ -15,7 +15,7 @@ from pydantic import (
     PlainSerializer,
 )
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Numeric, func, select
+from sqlalchemy import Numeric, TypeDecorator, func, select
 from sqlmodel import SQLModel
 
 from app.config import Settings
@@ -33,9 +33,34 @@ SQLModel.metadata.naming_convention = {
 T = TypeVar("T")
 
 MONEY_SCALE = 4
-# Numeric(14, 4): up to 10 digits of 万元 before the point, which is more than any pairing.
-MONEY_SQL = Numeric(14, MONEY_SCALE, asdecimal=True)
 _FOUR_PLACES = Decimal(1).scaleb(-MONEY_SCALE)
+
+
+class Money(TypeDecorator):
+    """NUMERIC(14, 4) of 万元: up to 10 digits before the point, more than any pairing needs.
+
+    PostgreSQL keeps NUMERIC exactly. SQLite would keep it as a floating-point REAL, so there the
+    value goes in as a whole number of ten-thousandths (1 元) and comes back as a Decimal; sums in
+    SQL stay exact on both.
+    """
+
+    impl = Numeric(14, MONEY_SCALE, asdecimal=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name != "sqlite":
+            return value
+        return int(Decimal(value).scaleb(MONEY_SCALE).to_integral_value(rounding=ROUND_HALF_UP))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-MONEY_SCALE).quantize(_FOUR_PLACES)
+        return Decimal(value)
+
+
+MONEY_SQL = Money()
 _TWO_PLACES = Decimal("0.01")
 
 
@@ -53,9 +78,17 @@ def quantize_money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
+def _ascii_number(value):
+    # Decimal() reads full-width and other Unicode digits; a typed amount must be plain digits.
+    if isinstance(value, str) and not value.strip().isascii():
+        raise PydanticCustomError("decimal_parsing", "Input should be a valid decimal")
+    return value
+
+
 # Input: a decimal string or number, at most 4 places; output: a JSON string. "-0" is 0.
 Wan = Annotated[
     Decimal,
+    BeforeValidator(_ascii_number),
     Field(ge=0, max_digits=14, decimal_places=MONEY_SCALE),
     AfterValidator(lambda value: value if value else Decimal(0)),
     PlainSerializer(format_decimal, return_type=str, when_used="json"),

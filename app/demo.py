@@ -286,7 +286,7 @@ def load_demo(session: Session, settings: Settings) -> dict[str, int]:
                 return_plan(session, county, pairing.id, "请补充资金、物资用途规划的具体项目和金额后重新提交")
 
         # Cumulative progress towards the plan, week by week.
-        pace = Decimal(rng.choice(["0.04", "0.06", "0.08", "0.1", "0.12"]))
+        pace = Decimal(rng.choice(["0.04", "0.06", "0.08", "0.1", "0.12", "0.2"]))
         skip_last = rng.random() < 0.25
         ind, con, emp, tra, sta = plan.industry, plan.consumption, plan.employment, plan.training, plan.stationing
         for w, week in enumerate(DEMO_WEEKS, start=1):

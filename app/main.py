@@ -102,8 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             with app.state.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except Exception as exc:  # the database is down: say so instead of a stack trace
-            return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
+        except Exception:  # the database is down: say so, without its connection details
+            return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

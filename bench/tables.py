@@ -38,7 +38,8 @@ LEFT JOIN LATERAL (
     SELECT * FROM report r WHERE r.pairing_id = p.id AND r.week <= %(week)s
     ORDER BY r.week DESC LIMIT 1
 ) r ON true
-WHERE p.active AND p.signed_on <= %(end)s
+WHERE p.signed_on <= %(end)s AND p.valid_until >= %(start)s
+  AND (p.active OR p.ended_on >= %(start)s)
 GROUP BY v.province_code
 """
 
@@ -98,7 +99,7 @@ def main() -> None:
 
             with psycopg.connect(dsn) as conn:
                 def floor():
-                    conn.execute(FLOOR_SQL, {"week": WEEK, "end": "2020-11-08"}).fetchall()
+                    conn.execute(FLOOR_SQL, {"week": WEEK, "start": "2020-11-02", "end": "2020-11-08"}).fetchall()
 
                 results = [
                     ("county table, 300 pairings", timed(county, 30), 0.050),

@@ -96,7 +96,7 @@ def make_pairing(session: Session, unit: Unit | None = None, village: Village | 
                  **overrides) -> Pairing:
     unit = unit or make_unit(session)
     village = village or make_village(session, code=f"530102001{next(_counter) % 1000 or 1:03d}")
-    values = dict(signed_on=date(2020, 5, 1), committed_funds_wan=Decimal("50"),
+    values = dict(signed_on=date(2020, 4, 8), committed_funds_wan=Decimal("50"),
                   valid_until=date(2020, 12, 31))
     values.update(overrides)
     pairing = Pairing(unit_id=unit.id, village_id=village.id, **values)

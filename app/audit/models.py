@@ -19,7 +19,7 @@ class AuditEvent(SQLModel, table=True):
     actor: str = Field(max_length=50)
     action: str = Field(max_length=30)
     entity: str = Field(max_length=30)
-    entity_id: str = Field(max_length=40)
+    entity_id: str = Field(max_length=64)
     # The county the record belongs to, so officers read the trail of their scope by prefix.
     region_code: str | None = Field(default=None, max_length=12, index=True)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

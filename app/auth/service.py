@@ -25,6 +25,7 @@ from app.pairings.models import Pairing
 from app.regions.models import SIGNIFICANT, Level, Region, Village, level_of
 from app.units.models import Unit
 
+USERNAME_MAX = 50
 password_hasher = PasswordHash.recommended()
 # Verified when the username is unknown, so a wrong username costs as long as a wrong password.
 _DUMMY_HASH = password_hasher.hash("bangfu-timing-equaliser")
@@ -40,6 +41,8 @@ def _token_digest(token: str) -> str:
 
 def authenticate(session: Session, settings: Settings, username: str, password: str) -> User:
     """The user for these credentials; 401 when wrong, 429 while the username is locked."""
+    if len(username) > USERNAME_MAX:
+        raise Unauthorized("用户名或密码错误")  # no such user can exist; nothing to count
     now = utcnow()
     throttle = session.get(LoginThrottle, username, with_for_update=True)
     if throttle and throttle.locked_until and as_utc(throttle.locked_until) > now:

@@ -45,8 +45,9 @@ def get_pairing(pairing_id: int, session: SessionDep, user: CurrentUser):
 
 
 @router.patch("/pairings/{pairing_id}", response_model=PairingPublic)
-def update_pairing(pairing_id: int, data: PairingUpdate, session: SessionDep, user: CurrentUser):
-    service.update_pairing(session, user, pairing_id, data)
+def update_pairing(pairing_id: int, data: PairingUpdate, session: SessionDep, settings: SettingsDep,
+                   user: CurrentUser):
+    service.update_pairing(session, settings, user, pairing_id, data)
     return _public(session, user, pairing_id)
 
 

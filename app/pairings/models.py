@@ -29,6 +29,8 @@ class Pairing(SQLModel, table=True):
     committed_funds_wan: Decimal = Field(sa_type=MONEY_SQL)
     valid_until: date
     active: bool = Field(default=True, index=True)
+    # The campaign date the pairing was ended; the weekly tables of earlier weeks still show it.
+    ended_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
@@ -57,6 +59,7 @@ class PairingPublic(SQLModel):
     committed_funds_wan: WanOut
     valid_until: date
     active: bool
+    ended_on: date | None = None
     plan_status: str | None = None
 
 

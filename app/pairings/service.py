@@ -8,7 +8,7 @@ from sqlmodel import Session
 from app.audit.service import record, snapshot, update_recorded
 from app.auth.models import Role, User
 from app.auth.scope import Scope, pairing_clause, scope_of
-from app.common import as_utc, paginate, utcnow
+from app.common import as_utc, paginate, today, utcnow
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound, error
 from app.pairings.models import (
@@ -47,7 +47,7 @@ def to_public(pairing: Pairing, village: Village, unit: Unit, plan_status: str |
         id=pairing.id, unit_id=unit.id, unit=unit.name, village_code=village.code,
         village=village.name, county_code=village.county_code, signed_on=pairing.signed_on,
         committed_funds_wan=pairing.committed_funds_wan, valid_until=pairing.valid_until,
-        active=pairing.active, plan_status=plan_status,
+        active=pairing.active, ended_on=pairing.ended_on, plan_status=plan_status,
     )
 
 
@@ -134,7 +134,8 @@ def create_pairing(session: Session, settings: Settings, actor: User, data: Pair
     return pairing
 
 
-def update_pairing(session: Session, actor: User, pairing_id: int, data: PairingUpdate) -> Pairing:
+def update_pairing(session: Session, settings: Settings, actor: User, pairing_id: int,
+                   data: PairingUpdate) -> Pairing:
     pairing, village, _unit = get_pairing_row(session, scope_of(actor), pairing_id)
     _require_officer(actor)
     changes = data.model_dump(exclude_unset=True)
@@ -143,6 +144,9 @@ def update_pairing(session: Session, actor: User, pairing_id: int, data: Pairing
                           f"有效期至 {changes['valid_until']} 早于签订日期 {pairing.signed_on}")
     if changes.get("active") and not pairing.active:
         _check_village_capacity(session, village, pairing.unit_id)
+        changes["ended_on"] = None
+    elif changes.get("active") is False and pairing.active:
+        changes["ended_on"] = today(settings)
     update_recorded(session, actor, pairing, changes, "pairing", pairing.id, village.county_code)
     return pairing
 

@@ -8,7 +8,7 @@ from pydantic import field_validator
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from app.common import StrictModel
+from app.common import Count, StrictModel
 
 
 class Level(StrEnum):
@@ -122,8 +122,8 @@ class VillageBase(StrictModel):
     name: str = PydanticField(min_length=1, max_length=100)
     listed: bool = True
     registered_poor: bool = False
-    poor_households: int = PydanticField(0, ge=0, le=1_000_000)
-    poor_population: int = PydanticField(0, ge=0, le=10_000_000)
+    poor_households: Count = 0
+    poor_population: Count = 0
 
 
 class VillageCreate(VillageBase):
@@ -139,8 +139,8 @@ class VillageUpdate(StrictModel):
     name: str = PydanticField(None, min_length=1, max_length=100)
     listed: bool = None
     registered_poor: bool = None
-    poor_households: int = PydanticField(None, ge=0, le=1_000_000)
-    poor_population: int = PydanticField(None, ge=0, le=10_000_000)
+    poor_households: Count = None
+    poor_population: Count = None
 
 
 class VillagePublic(SQLModel):

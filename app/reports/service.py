@@ -63,8 +63,8 @@ def _values(report: Report | ReportIn) -> dict:
     return {name: getattr(report, name) for name in FIELD_LABELS}
 
 
-def decreases(previous: Report, data: ReportIn) -> list[str]:
-    """Cumulative fields that went down since the previous report, described in Chinese."""
+def decreases(previous: Report | ReportIn, data: Report | ReportIn) -> list[str]:
+    """Cumulative fields lower in `data` than in `previous`, described in Chinese."""
     found = []
     for name in CUMULATIVE_FIELDS:
         old, new = getattr(previous, name), getattr(data, name)
@@ -73,6 +73,27 @@ def decreases(previous: Report, data: ReportIn) -> list[str]:
         shown = (lambda v: format_decimal(v)) if name.endswith("_wan") else (lambda v: str(int(v)))
         found.append(f"{FIELD_LABELS[name]}由 {shown(old)} 减为 {shown(new)}")
     return found
+
+
+def _require_note_for_decreases(session: Session, pairing_id: int, week: str, data: ReportIn) -> None:
+    """Cumulative figures only grow: lower than the report before, or higher than the report
+    after (a back-filled or corrected earlier week), needs a correction note."""
+    previous = previous_report(session, pairing_id, week)
+    if previous is not None and (down := decreases(previous, data)):
+        raise Invalid.one(
+            ["body", "correction_note"],
+            f"累计数比上一次填报（{previous.week}）减少：{'；'.join(down)}。请填写更正说明", "missing",
+        )
+    following = session.scalars(
+        select(Report).where(Report.pairing_id == pairing_id, Report.week > week)
+        .order_by(Report.week).limit(1)
+    ).first()
+    if following is not None and (down := decreases(data, following)):
+        raise Invalid.one(
+            ["body", "correction_note"],
+            f"填报的累计数高于之后一周（{following.week}）的数，{following.week} 将变为减少："
+            f"{'；'.join(down)}。请核对，或填写更正说明", "missing",
+        )
 
 
 def previous_report(session: Session, pairing_id: int, week: str) -> Report | None:
@@ -100,16 +121,14 @@ def put_report(
     check_week(settings, week, now)
     if not pairing.active:
         raise Conflict(f"结对 {pairing_id} 已终止，不能再填报周报")
+    monday = parse_week(week)
+    if monday + timedelta(days=6) < pairing.signed_on:
+        raise Invalid.one(["path", "week"], f"周次 {week} 早于结对签订日期 {pairing.signed_on}")
+    if monday > pairing.valid_until:
+        raise Invalid.one(["path", "week"], f"周次 {week} 晚于结对有效期 {pairing.valid_until}")
 
-    previous = previous_report(session, pairing_id, week)
-    if previous is not None:
-        down = decreases(previous, data)
-        if down and not (data.correction_note or "").strip():
-            raise Invalid.one(
-                ["body", "correction_note"],
-                f"累计数比上一次填报（{previous.week}）减少：{'；'.join(down)}。请填写更正说明",
-                "missing",
-            )
+    if not (data.correction_note or "").strip():
+        _require_note_for_decreases(session, pairing_id, week, data)
 
     values = data.model_dump(exclude={"story"})
     values["story_title"] = data.story.title if data.story else None

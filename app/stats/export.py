@@ -25,6 +25,7 @@ class Sheet:
     rows: list[tuple[list[Any], Figures, bool]]  # (lead values, figures, highlighted?)
     total_lead: list[Any]
     total: Figures
+    title: str = TITLE
     trailing: list[str] | None = None  # extra CSV-only columns after the figures
     trailing_rows: list[list[Any]] | None = None
 
@@ -60,12 +61,24 @@ def rollup_sheet(rollup) -> Sheet:
         total_lead=["合计", "", sum(r.pairings for r in rollup.rows),
                     sum(r.reports_this_week for r in rollup.rows)],
         total=rollup.total,
+        title="社会力量助力挂牌督战村项目结对帮扶项目进展统计表"
+              + ("（分县汇总）" if rollup.kind == "county" else "（分省汇总）"),
         trailing=[f"{label}代码", "本周按时报送数"],
         trailing_rows=[[row.code, row.on_time] for row in rollup.rows],
     )
 
 
 # --- CSV ------------------------------------------------------------------------------------
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: Any) -> Any:
+    """A name typed by a user must open as text, never run as a spreadsheet formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def to_csv(sheet: Sheet) -> bytes:
@@ -75,7 +88,7 @@ def to_csv(sheet: Sheet) -> bytes:
     writer.writerow([label for label, _ in sheet.lead] + [label for _k, label, _t in COLUMNS] + trailing)
     extra = sheet.trailing_rows or [[] for _ in sheet.rows]
     for (lead, figures, _hl), more in zip(sheet.rows, extra, strict=True):
-        writer.writerow(lead + _encoded(figures) + more)
+        writer.writerow([_text(v) for v in lead] + _encoded(figures) + [_text(v) for v in more])
     writer.writerow(sheet.total_lead + _encoded(sheet.total) + [""] * len(trailing))
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
@@ -93,10 +106,12 @@ def _cell(kind: str, value: Decimal | int) -> float | int:
     return float(value) if kind in ("wan", "pct") else int(value)
 
 
-def to_xlsx(sheet: Sheet, missing: list[list[Any]] | None = None, title: str = TITLE) -> bytes:
+def to_xlsx(sheet: Sheet, missing: list[list[Any]] | None = None) -> bytes:
     """One sheet laid out like annex 3 and, for a county, a second listing 本周未报."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    # Text stays text: a unit named "=HYPERLINK(…)" must not become a live formula or link.
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
+                                        "strings_to_formulas": False, "strings_to_urls": False})
     font = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
     fmt_title = book.add_format({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center",
                                  "valign": "vcenter"})
@@ -117,7 +132,7 @@ def to_xlsx(sheet: Sheet, missing: list[list[Any]] | None = None, title: str = T
     ws = book.add_worksheet("进展统计表")
     lead_n = len(sheet.lead)
     last_col = lead_n + len(COLUMNS) - 1
-    ws.merge_range(0, 0, 0, last_col, title, fmt_title)
+    ws.merge_range(0, 0, 0, last_col, sheet.title, fmt_title)
     ws.set_row(0, 30)
     ws.merge_range(1, 0, 1, last_col, sheet.subtitle, fmt_sub)
 
@@ -146,7 +161,13 @@ def to_xlsx(sheet: Sheet, missing: list[list[Any]] | None = None, title: str = T
             ws.write_number(row_at, lead_n + i, _cell(kinds[i], value), nums[kinds[i]])
         row_at += 1
 
-    for col, value in enumerate(sheet.total_lead):
+    # 合计 spans the text columns, as on the paper annex; counts after them keep their cells.
+    text_cols = sum(1 for value in sheet.total_lead if not isinstance(value, int))
+    if text_cols > 1:
+        ws.merge_range(row_at, 0, row_at, text_cols - 1, sheet.total_lead[0], fmt_total_text)
+    else:
+        ws.write(row_at, 0, sheet.total_lead[0], fmt_total_text)
+    for col, value in enumerate(sheet.total_lead[text_cols:], start=text_cols):
         ws.write(row_at, col, value, fmt_total_text)
     for i, value in enumerate(sheet.total.values().values()):
         ws.write_number(row_at, lead_n + i, _cell(kinds[i], value), fmt_total[kinds[i]])

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -101,6 +101,17 @@ def _week_end(week: str) -> date:
     return parse_week(week) + timedelta(days=6)
 
 
+def in_force_during(week: str):
+    """Pairings the week's table counts: signed by its end, not ended or expired before it began.
+    So a table of a past week stays as it was when a pairing ends later."""
+    start, end = parse_week(week), _week_end(week)
+    return and_(
+        Pairing.signed_on <= end,
+        Pairing.valid_until >= start,
+        or_(Pairing.active, Pairing.ended_on >= start),
+    )
+
+
 @dataclass
 class Row:
     pairing_id: int
@@ -159,8 +170,7 @@ def county_rows(session: Session, county_code: str, week: str) -> list[Row]:
         .outerjoin(Plan, Plan.pairing_id == Pairing.id)
         .outerjoin(cur, cur_on)
         .outerjoin(prev, prev_on)
-        .where(Village.county_code == county_code, Pairing.active,
-               Pairing.signed_on <= _week_end(week))
+        .where(Village.county_code == county_code, in_force_during(week))
         .order_by(Village.code, Pairing.signed_on, Pairing.id)
     )
     rows = []
@@ -261,7 +271,7 @@ def rollup_rows(session: Session, week: str, group_col, where) -> dict[str, Roll
         .join(Village, Pairing.village_id == Village.id)
         .outerjoin(Plan, Plan.pairing_id == Pairing.id)
         .outerjoin(cur, cur_on)
-        .where(Pairing.active, Pairing.signed_on <= _week_end(week), where)
+        .where(in_force_during(week), where)
         .group_by(group_col)
     )
     out = {}

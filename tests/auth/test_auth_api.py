@@ -1,8 +1,8 @@
 """Tokens, the failed-login throttle, revocation and who may create whom."""
 
-from app.auth.models import Role, User
 from sqlalchemy import select
 
+from app.auth.models import Role, User
 from tests.factories import PASSWORD, auth_headers, make_pairing, make_unit, make_user
 
 
@@ -147,3 +147,8 @@ def test_duplicate_username_is_409(client, session, settings):
     body = {"username": admin.username, "password": "s3cret-pass", "display_name": "x", "role": "admin"}
     assert client.post("/api/v1/users", json=body,
                        headers=auth_headers(session, settings, admin)).status_code == 409
+
+
+def test_an_overlong_username_is_an_ordinary_401(client, session):
+    for name in ("x" * 45, "y" * 60, "z" * 500):
+        assert login(client, name, "whatever1").status_code == 401

@@ -11,7 +11,13 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.pairings.models import Pairing
 from tests.factories import (
-    auth_headers, make_pairing, make_plan, make_unit, make_user, make_village, plan_body,
+    auth_headers,
+    make_pairing,
+    make_plan,
+    make_unit,
+    make_user,
+    make_village,
+    plan_body,
 )
 
 URL = "/api/v1/pairings"
@@ -312,7 +318,7 @@ def test_bad_signed_on_date_is_422(client, session, settings):
     ({"committed_funds_wan": None}, "committed_funds_wan"),
 ])
 def test_bad_patch_is_422_and_changes_nothing(client, session, settings, patch, field):
-    pairing = make_pairing(session, village=village_in(session, COUNTY, 1))
+    pairing = make_pairing(session, village=village_in(session, COUNTY, 1), signed_on=date(2020, 5, 1))
     answer = client.patch(f"{URL}/{pairing.id}", json=patch, headers=officer_headers(session, settings))
     assert_field_error(answer, field)
     row = stored(session, pairing.id)

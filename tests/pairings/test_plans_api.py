@@ -11,7 +11,15 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.pairings.models import PLAN_STATUS_LABELS, Pairing, Plan
 from app.regions.models import Village
-from tests.factories import auth_headers, make_pairing, make_plan, make_unit, make_user, make_village, plan_body
+from tests.factories import (
+    auth_headers,
+    make_pairing,
+    make_plan,
+    make_unit,
+    make_user,
+    make_village,
+    plan_body,
+)
 
 COUNTY = "530102000000"
 OTHER_COUNTY = "530103000000"

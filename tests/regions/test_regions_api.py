@@ -7,7 +7,14 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role
 from app.regions.models import Region, Village
-from tests.factories import auth_headers, ensure_region, make_pairing, make_unit, make_user, make_village
+from tests.factories import (
+    auth_headers,
+    ensure_region,
+    make_pairing,
+    make_unit,
+    make_user,
+    make_village,
+)
 
 API = "/api/v1"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -652,3 +659,14 @@ def test_liaison_may_read_but_not_patch_a_paired_village(client, session, settin
     answer = client.patch(f"{API}/villages/530102001001", json={"name": "改名"}, headers=headers)
     assert answer.status_code == 403
     assert stored_village(session, "530102001001").name == "新华村"
+
+
+def test_yes_no_is_not_a_household_count(client, session, settings):
+    make_user(session, Role.officer, region_code="530102000000")
+    admin = make_user(session)
+    ensure_region(session, "530102001000")
+    answer = client.post("/api/v1/villages", json={
+        "code": "530102001077", "name": "真假村", "poor_households": True},
+        headers=auth_headers(session, settings, admin))
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "poor_households"]

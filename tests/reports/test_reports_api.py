@@ -5,7 +5,7 @@ The clock is pinned to 2020-07-15 (a Wednesday in 2020-W29); the campaign runs 2
 2020-12-31 (2020-W15 to 2020-W53)."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,13 @@ from app.errors import Conflict, Invalid
 from app.reports import service
 from app.reports.models import Report, ReportIn, ReportStatus
 from tests.factories import (
-    auth_headers, make_pairing, make_plan, make_report, make_unit, make_user, report_body,
+    auth_headers,
+    make_pairing,
+    make_plan,
+    make_report,
+    make_unit,
+    make_user,
+    report_body,
 )
 
 COUNTY = "530102000000"
@@ -533,6 +539,7 @@ def test_another_pairings_reports_do_not_count_as_previous(client, session, pair
 def test_a_decrease_across_the_year_boundary_is_caught(session, settings, pairing, liaison):
     settings.today = datetime(2021, 1, 6).date()
     settings.campaign_end = datetime(2021, 3, 31).date()
+    pairing.valid_until = settings.campaign_end
     make_report(session, pairing, "2020-W53", jobs_done=8)
     data = ReportIn.model_validate(report_body(jobs_done=3))
     with pytest.raises(Invalid) as caught:
@@ -764,3 +771,40 @@ def test_the_units_liaison_reads_a_report_an_officer_filed(client, session, sett
     answer = client.get(url(pairing.id, "2020-W29"), headers=headers)
     assert answer.status_code == 200
     assert answer.json()["funds_arrived_wan"] == "20"
+
+
+def test_back_filling_an_earlier_week_above_a_later_one_needs_a_correction_note(
+        client, session, settings):
+    pairing = make_pairing(session)
+    make_report(session, pairing, "2020-W28", funds_arrived_wan=Decimal(100))
+    headers = auth_headers(session, settings, make_user(session, Role.liaison, unit_id=pairing.unit_id))
+    url = f"/api/v1/pairings/{pairing.id}/reports/2020-W27"
+    answer = client.put(url, json=report_body(funds_arrived_wan="150"), headers=headers)
+    assert answer.status_code == 422
+    detail = answer.json()["detail"][0]
+    assert detail["loc"] == ["body", "correction_note"] and "2020-W28" in detail["msg"]
+    assert client.put(url, json=report_body(funds_arrived_wan="150", correction_note="补录并更正"),
+                      headers=headers).status_code == 201
+    assert client.put(url.replace("W27", "W26"), json=report_body(funds_arrived_wan="90"),
+                      headers=headers).status_code == 201
+
+
+def test_weeks_outside_the_pairing_agreement_are_refused(client, session, settings):
+    pairing = make_pairing(session, signed_on=date(2020, 6, 10), valid_until=date(2020, 7, 5))
+    headers = auth_headers(session, settings, make_user(session, Role.liaison, unit_id=pairing.unit_id))
+    for week, words in (("2020-W23", "签订"), ("2020-W28", "有效期")):
+        answer = client.put(f"/api/v1/pairings/{pairing.id}/reports/{week}", json=report_body(),
+                            headers=headers)
+        assert answer.status_code == 422, week
+        assert answer.json()["detail"][0]["loc"] == ["path", "week"] and words in answer.json()["detail"][0]["msg"]
+    assert client.put(f"/api/v1/pairings/{pairing.id}/reports/2020-W24", json=report_body(),
+                      headers=headers).status_code == 201
+
+
+def test_full_width_digits_are_not_an_amount(client, session, settings):
+    pairing = make_pairing(session)
+    headers = auth_headers(session, settings, make_user(session, Role.liaison, unit_id=pairing.unit_id))
+    answer = client.put(f"/api/v1/pairings/{pairing.id}/reports/2020-W29",
+                        json=report_body(funds_arrived_wan="１２"), headers=headers)
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "funds_arrived_wan"]

@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.common import (
-    campaign_weeks, format_decimal, parse_week, percentage, previous_week, week_deadline, week_of,
+    campaign_weeks,
+    format_decimal,
+    parse_week,
+    percentage,
+    previous_week,
+    week_deadline,
+    week_of,
 )
 from app.config import Settings
 

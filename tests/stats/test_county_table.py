@@ -11,7 +11,13 @@ import pytest
 from app.auth.models import Role
 from app.stats.models import COLUMNS, TITLE
 from tests.factories import (
-    auth_headers, ensure_region, make_pairing, make_plan, make_report, make_unit, make_user,
+    auth_headers,
+    ensure_region,
+    make_pairing,
+    make_plan,
+    make_report,
+    make_unit,
+    make_user,
     make_village,
 )
 

@@ -9,7 +9,13 @@ import pytest
 
 from app.auth.models import Role
 from tests.factories import (
-    auth_headers, ensure_region, make_pairing, make_plan, make_report, make_user, make_village,
+    auth_headers,
+    ensure_region,
+    make_pairing,
+    make_plan,
+    make_report,
+    make_user,
+    make_village,
 )
 
 WEEK = "2020-W29"

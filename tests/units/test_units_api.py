@@ -11,7 +11,12 @@ from sqlalchemy import func, select
 from app.auth.models import Role
 from app.units.models import CREDIT_CHARSET, Unit, check_credit_code, credit_check_char
 from tests.factories import (
-    auth_headers, credit_code, make_pairing, make_unit, make_user, make_village,
+    auth_headers,
+    credit_code,
+    make_pairing,
+    make_unit,
+    make_user,
+    make_village,
 )
 
 API = "/api/v1"
