@@ -2,6 +2,7 @@
 headers, and errors rendered as pages (or as the swapped block for htmx)."""
 
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -41,9 +42,22 @@ class LoginRequired(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Who the page is for, copied out of the session: error pages render after a rollback."""
+
+    username: str
+    display_name: str
+    role: str
+    region_code: str | None
+    unit_id: int | None
+
+
 def page_user_optional(request: Request, session: SessionDep) -> User | None:
     user = user_for_session(session, request.cookies.get(SESSION_COOKIE))
-    request.state.user = user
+    if user is not None:
+        request.state.user = Viewer(user.username, user.display_name, user.role, user.region_code,
+                                    user.unit_id)
     return user
 
 

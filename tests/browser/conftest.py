@@ -1,0 +1,146 @@
+"""A live server on a scratch database and Debian's Chromium driven by Playwright.
+
+In CI a missing Chromium fails the run instead of skipping the browser tests."""
+
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import psycopg
+import pytest
+import uvicorn
+from sqlmodel import Session
+
+from app.auth.models import Role, User
+from app.auth.service import hash_password
+from app.common import parse_week
+from app.config import Settings
+from app.db import create_db_engine
+from app.main import create_app
+from app.migrate import upgrade
+from app.pairings.models import Pairing, Plan
+from app.reports.models import Report
+from app.units.models import Unit
+from tests.conftest import PG_ADMIN_URL, TEST_TODAY
+from tests.factories import PASSWORD, credit_code, ensure_region, make_village
+
+CHROMIUM = os.environ.get("BANGFU_CHROMIUM", "/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _seed(url: str) -> dict:
+    engine = create_db_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        ensure_region(session, "530102000000", "五华区")
+        village = make_village(session, code="530102001001", name="大坪村")
+        unit = Unit(name="甲农业科技有限公司", kind="private_enterprise", credit_code=credit_code(1),
+                    home_province="北京市", home_city="北京市", contact_name="王", contact_phone="010-1")
+        session.add(unit)
+        session.flush()
+        pairing = Pairing(unit_id=unit.id, village_id=village.id, signed_on=date(2020, 5, 1),
+                          committed_funds_wan=Decimal(50), valid_until=date(2020, 12, 31))
+        session.add(pairing)
+        session.flush()
+        planned = Pairing(unit_id=unit.id, village_id=make_village(session, code="530102001002",
+                                                                    name="新华村").id,
+                          signed_on=date(2020, 5, 2), committed_funds_wan=Decimal(80),
+                          valid_until=date(2020, 12, 31))
+        session.add(planned)
+        session.flush()
+        session.add(Plan(pairing_id=planned.id, planned_funds_wan=Decimal(80), jobs_target=20,
+                         unit_jobs=20, status="confirmed"))
+        filed = datetime(2020, 7, 1, 2, tzinfo=UTC)
+        for week, funds in (("2020-W27", 10), ("2020-W28", 30)):
+            session.add(Report(pairing_id=planned.id, week=week, week_start=parse_week(week),
+                               funds_arrived_wan=Decimal(funds), materials_arrived_wan=Decimal(0),
+                               sales_done_wan=Decimal(0), jobs_done=funds // 5, progress="进展",
+                               first_submitted_at=filed, submitted_at=filed))
+        digest = hash_password(PASSWORD)
+        session.add(User(username="liaison", display_name="联络员甲", role=Role.liaison,
+                         unit_id=unit.id, password_hash=digest))
+        session.add(User(username="county", display_name="五华区扶贫办", role=Role.officer,
+                         region_code="530102000000", password_hash=digest))
+        session.commit()
+        ids = {"pairing": pairing.id, "planned": planned.id}
+    engine.dispose()
+    return ids
+
+
+@pytest.fixture(scope="module")
+def live_server(db_url, tmp_path_factory):
+    if db_url.startswith("sqlite"):
+        url, cleanup = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}", None
+    else:
+        cleanup = f"bangfu_live_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{cleanup}"')
+        url = f"postgresql+psycopg://root@127.0.0.1:5432/{cleanup}"
+    upgrade(url)
+    ids = _seed(url)
+    app = create_app(Settings(database_url=url, today=TEST_TODAY, _env_file=None))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "the live server did not start"
+        time.sleep(0.05)
+    yield {"base": f"http://127.0.0.1:{port}", **ids}
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+    if cleanup:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{cleanup}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  base_url=live_server["base"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    yield page
+    context.close()
+    assert problems == [], problems  # no script errors, no CSP violations
+
+
+def login(page, username: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")

@@ -1,0 +1,76 @@
+"""The forms and the table in a real browser: htmx, the live checks and the week switch."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_plan_form_checks_live_and_submits(page, live_server):
+    login(page, "liaison")
+    page.goto(f"/pairings/{live_server['pairing']}/plan")
+    project_plan = page.locator("textarea[name='industry.project_plan']")
+    expect(project_plan).to_be_hidden()
+
+    page.fill("input[name='industry.planned_funds_wan']", "50")
+    page.check("input[name='industry.has_project'][value=true]")
+    expect(project_plan).to_be_visible()
+    message = page.locator("#err-industry-project_plan")
+    expect(message).to_have_text("有相关项目时必须填写促进产业扶贫计划")
+    project_plan.fill("建设蔬菜大棚 10 座")
+    expect(message).to_be_empty()
+
+    page.fill("input[name='consumption.sales_target_wan']", "30")
+    page.fill("input[name='consumption.self_purchase_wan']", "40")
+    sales = page.locator("#err-consumption-sales_target_wan")
+    expect(sales).to_contain_text("超过计划销售收入")
+    page.fill("input[name='consumption.self_purchase_wan']", "10")
+    expect(sales).to_be_empty()
+
+    page.check("input[name='stationing.will_station'][value=true]")
+    page.fill("input[name='stationing.stationed_target']", "1")
+    page.fill("input[name='stationing.start_date']", "2020-06-01")
+    page.fill("textarea[name='stationing.members']", "张三")
+    page.click("button[value=submit]")
+    expect(page.locator("#plan-status")).to_contain_text("已提交待确认")
+    expect(page.locator("p.success")).to_contain_text("已保存并提交")
+    expect(page.locator("input[name='industry.planned_funds_wan']")).to_have_value("50")
+
+
+def test_weekly_report_shows_percentages_as_one_types_and_submits(page, live_server):
+    login(page, "liaison")
+    page.goto(f"/pairings/{live_server['planned']}/reports/2020-W29")
+    expect(page.locator("body")).to_contain_text("上次（2020-W28）：30")
+    page.fill("input[name=funds_arrived_wan]", "20")
+    expect(page.locator("#pct-funds_arrived_wan")).to_have_text("完成计划 25.00%")
+    expect(page.locator("#decrease-warning")).to_contain_text("由 30 减为 20")
+    page.fill("input[name=funds_arrived_wan]", "40")
+    expect(page.locator("#pct-funds_arrived_wan")).to_have_text("完成计划 50.00%")
+    expect(page.locator("#decrease-warning")).to_be_empty()
+    for name, value in (("materials_arrived_wan", "0"), ("sales_done_wan", "0"), ("jobs_done", "8"),
+                        ("trained_done", "0"), ("stationed_now", "0")):
+        page.fill(f"input[name={name}]", value)
+    page.fill("textarea[name=progress]", "新增 2 人进棚务工")
+    page.click("text=报送本周进展")
+    expect(page.locator("p.success")).to_contain_text("本周进展已报送")
+    expect(page.locator("#report-status")).to_contain_text("已报送")
+
+
+def test_county_table_switches_weeks_in_place(page, live_server):
+    login(page, "county")
+    page.goto("/counties/530102000000/table?week=2020-W29")
+    table = page.locator("#annex")
+    expect(table).to_contain_text("2020-W29")
+    expect(page.locator("table.annex thead tr").first).to_contain_text("加大资金投入，促进产业扶贫")
+    expect(page.locator("tr.total")).to_contain_text("合计")
+    page.select_option("select[name=week]", "2020-W27")
+    expect(table).to_contain_text("2020-W27（2020-06-29 至 2020-07-05）")
+    expect(page).to_have_url(re.compile(r"week=2020-W27"))
+    row = page.locator("tr", has_text="新华村")
+    expect(row.locator("td").nth(4)).to_contain_text("10")
+    expect(page.locator("a", has_text="下载 Excel")).to_have_attribute(
+        "href", "/counties/530102000000/table.xlsx?week=2020-W27")

@@ -1,0 +1,207 @@
+"""Each page for each role, out-of-scope pages, fragments versus whole pages, and forms that
+come back with the user's values and the reasons when input is refused."""
+
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from app.auth.models import Role
+from app.pairings.models import Plan
+from app.reports.models import Report
+from tests.factories import (
+    ensure_region,
+    make_pairing,
+    make_plan,
+    make_report,
+    make_unit,
+    make_user,
+    make_village,
+)
+from tests.web.pages import browser_login
+
+COUNTY = "530102000000"
+
+
+@pytest.fixture
+def world(session):
+    ensure_region(session, "530000000000", "云南省")
+    ensure_region(session, COUNTY, "五华区")
+    ensure_region(session, "530103000000", "盘龙区")
+    unit_a, unit_b = make_unit(session, name="甲公司"), make_unit(session, name="乙公司")
+    mine = make_pairing(session, unit_a, make_village(session, code="530102001001", name="大坪村"))
+    make_plan(session, mine)
+    make_report(session, mine, "2020-W28", funds_arrived_wan=Decimal(10))
+    other = make_pairing(session, unit_b, make_village(session, code="530103001001", name="远方村"))
+    return {
+        "mine": mine, "other": other,
+        "liaison": make_user(session, Role.liaison, unit_id=unit_a.id, display_name="联络员甲"),
+        "county": make_user(session, Role.officer, region_code=COUNTY),
+        "province": make_user(session, Role.officer, region_code="530000000000"),
+        "national": make_user(session, Role.officer),
+    }
+
+
+@pytest.mark.parametrize("who,path,expect", [
+    ("liaison", "/", "本单位结对帮扶项目"),
+    ("liaison", "/pairings/{mine}/plan", "举措五"),
+    ("liaison", "/pairings/{mine}/plan/print", "乙方代表"),
+    ("liaison", "/pairings/{mine}/reports/2020-W29", "上次（2020-W28）：10"),
+    ("county", "/", "本周未报"),
+    ("county", "/pairings/{mine}/plan", "举措一"),
+    ("county", "/counties/530102000000/table", "结对帮扶项目进展统计表"),
+    ("province", "/", "各县本周报送情况"),
+    ("province", "/provinces/530000000000/table", "分县汇总表"),
+    ("province", "/counties/530103000000/table", "盘龙区"),
+    ("national", "/", "各省本周报送情况"),
+    ("national", "/national/table", "全国分省汇总表"),
+])
+def test_each_role_reaches_its_pages(client, world, who, path, expect):
+    browser_login(client, world[who])
+    answer = client.get(path.format(mine=world["mine"].id))
+    assert answer.status_code == 200, answer.text[:500]
+    assert expect in answer.text
+    assert answer.text.lstrip().startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize("who,path", [
+    ("liaison", "/pairings/{other}/plan"),
+    ("liaison", "/pairings/{other}/reports/2020-W29"),
+    ("liaison", "/counties/530102000000/table"),
+    ("county", "/pairings/{other}/plan"),
+    ("county", "/counties/530103000000/table"),
+    ("county", "/provinces/530000000000/table"),
+    ("county", "/national/table"),
+    ("province", "/national/table"),
+    ("county", "/counties/530103000000/table.xlsx"),
+])
+def test_out_of_scope_pages_are_404(client, world, who, path):
+    browser_login(client, world[who])
+    answer = client.get(path.format(other=world["other"].id))
+    assert answer.status_code == 404
+    assert "未找到" in answer.text
+
+
+def test_htmx_gets_the_table_block_and_a_plain_request_the_whole_page(client, world):
+    browser_login(client, world["county"])
+    url = f"/counties/{COUNTY}/table?week=2020-W28"
+    whole = client.get(url).text
+    part = client.get(url, headers={"HX-Request": "true"}).text
+    assert "<html" in whole and "<html" not in part
+    assert part.lstrip().startswith('<div id="annex">') and "大坪村" in part
+
+
+def test_table_downloads_work_with_the_session(client, world):
+    browser_login(client, world["county"])
+    answer = client.get(f"/counties/{COUNTY}/table.xlsx?week=2020-W28")
+    assert answer.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+    assert ws["B5"].value == "大坪村"
+    csv = client.get(f"/counties/{COUNTY}/table.csv?week=2020-W28")
+    assert csv.content.startswith("\ufeff".encode())
+
+
+def test_a_bad_week_on_a_page_is_a_page_not_a_stack_trace(client, world):
+    browser_login(client, world["county"])
+    answer = client.get(f"/counties/{COUNTY}/table?week=2020-W99")
+    assert answer.status_code == 422 and "不存在" in answer.text and "<html" in answer.text
+
+
+def plan_form(**overrides):
+    form = {"industry.planned_funds_wan": "50", "industry.planned_materials_wan": "10",
+            "industry.usage_plan": "建大棚", "industry.has_project": "true",
+            "industry.project_plan": "蔬菜", "consumption.sales_target_wan": "30",
+            "consumption.self_purchase_wan": "10", "consumption.market_link_wan": "20",
+            "employment.jobs_target": "20", "employment.unit_jobs": "5",
+            "training.trainees_target": "40", "stationing.will_station": "false", "action": "save"}
+    form.update(overrides)
+    return form
+
+
+def test_plan_form_refusal_keeps_what_was_typed_and_says_why(client, session, world):
+    token = browser_login(client, world["liaison"])
+    pairing = make_pairing(session, make_unit(session), make_village(session, code="530102001002"))
+    world["liaison"].unit_id = pairing.unit_id
+    session.flush()
+    form = plan_form(**{"consumption.self_purchase_wan": "25", "employment.jobs_target": "abc",
+                        "csrf_token": token})
+    answer = client.post(f"/pairings/{pairing.id}/plan", data=form)
+    assert answer.status_code == 422
+    assert 'value="25"' in answer.text and 'value="abc"' in answer.text
+    assert "计划解决就业（人）必须是整数" in answer.text
+    assert session.scalars(select(Plan).where(Plan.pairing_id == pairing.id)).first() is None
+    form.update({"employment.jobs_target": "20", "consumption.self_purchase_wan": "10",
+                 "action": "submit"})
+    answer = client.post(f"/pairings/{pairing.id}/plan", data=form)
+    assert answer.status_code == 200 and "已提交待确认" in answer.text
+    stored = session.scalars(select(Plan).where(Plan.pairing_id == pairing.id)).one()
+    assert (stored.status, stored.sales_target_wan, stored.unit_jobs) == ("submitted", Decimal(30), 5)
+
+
+def test_plan_live_check_returns_out_of_band_messages(client, world):
+    token = browser_login(client, world["liaison"])
+    answer = client.post(f"/pairings/{world['mine'].id}/plan/check",
+                         data=plan_form(**{"industry.project_plan": ""}),
+                         headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert answer.status_code == 200
+    assert 'id="err-industry-project_plan"' in answer.text and "hx-swap-oob" in answer.text
+    assert "有相关项目时必须填写促进产业扶贫计划" in answer.text
+    quiet = client.post(f"/pairings/{world['mine'].id}/plan/check", data=plan_form(),
+                        headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert "必须填写" not in quiet.text
+
+
+def test_county_officer_confirms_or_returns_a_submitted_plan_on_the_page(client, session, world):
+    plan = session.scalars(select(Plan).where(Plan.pairing_id == world["mine"].id)).one()
+    plan.status = "submitted"
+    session.flush()
+    token = browser_login(client, world["county"])
+    page = client.get(f"/pairings/{world['mine'].id}/plan").text
+    assert "确认计划书" in page
+    answer = client.post(f"/pairings/{world['mine'].id}/plan/return", data={"csrf_token": token,
+                                                                            "reason": ""})
+    assert answer.status_code == 422 and "请填写退回原因" in answer.text
+    answer = client.post(f"/pairings/{world['mine'].id}/plan/return",
+                         data={"csrf_token": token, "reason": "资金用途不具体"})
+    assert "退回原因：资金用途不具体" in answer.text
+
+
+def report_form(**overrides):
+    form = {"funds_arrived_wan": "20", "materials_arrived_wan": "5", "industry_plan_done": "false",
+            "sales_done_wan": "12.5", "jobs_done": "8", "trained_done": "15", "stationed_now": "2",
+            "beneficiaries": "", "progress": "大棚完工", "story.title": "", "story.body": "",
+            "correction_note": ""}
+    form.update(overrides)
+    return form
+
+
+def test_report_form_saves_and_a_decrease_needs_the_note(client, session, world):
+    token = browser_login(client, world["liaison"])
+    url = f"/pairings/{world['mine'].id}/reports/2020-W29"
+    answer = client.post(url, data=report_form(funds_arrived_wan="5", csrf_token=token))
+    assert answer.status_code == 422
+    assert "资金已到位总投入（万元）由 10 减为 5" in answer.text and 'value="5"' in answer.text
+    assert session.scalars(select(Report).where(Report.week == "2020-W29")).first() is None
+    answer = client.post(url, data=report_form(funds_arrived_wan="5", correction_note="上周多报",
+                                               csrf_token=token))
+    assert answer.status_code == 200 and "本周进展已报送" in answer.text
+    stored = session.scalars(select(Report).where(Report.week == "2020-W29")).one()
+    assert stored.funds_arrived_wan == Decimal(5) and stored.story_body is None
+
+
+def test_report_live_check_computes_percentages_and_warns_of_a_decrease(client, world):
+    token = browser_login(client, world["liaison"])
+    answer = client.post(f"/pairings/{world['mine'].id}/reports/2020-W29/check",
+                         data=report_form(funds_arrived_wan="4", jobs_done="1"),
+                         headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert 'id="pct-funds_arrived_wan"' in answer.text and "完成计划 8.00%" in answer.text
+    assert "完成计划 5.00%" in answer.text  # 1 of 20 jobs
+    assert "由 10 减为 4" in answer.text
+
+
+def test_last_week_is_marked_late_before_saving(client, world):
+    browser_login(client, world["liaison"])
+    page = client.get(f"/pairings/{world['mine'].id}/reports/2020-W27").text
+    assert "已过截止时间" in page
