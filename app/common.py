@@ -19,6 +19,7 @@ from sqlalchemy import Numeric, TypeDecorator, func, select
 from sqlmodel import SQLModel
 
 from app.config import Settings
+from app.errors import Invalid
 
 # Stable constraint names on SQLite and PostgreSQL alike, so migrations can refer to them. Set
 # here because every model module imports this one before it defines a table.
@@ -183,6 +184,23 @@ def week_deadline(settings: Settings, week: str) -> datetime:
     day = monday + timedelta(days=settings.deadline_weekday - 1)
     local = datetime.combine(day, settings.deadline_time, tzinfo=local_tz(settings))
     return local.astimezone(UTC)
+
+
+def check_week(settings: Settings, week: str, now: datetime | None = None,
+               loc: tuple[str, str] = ("path", "week")) -> None:
+    """A real ISO week inside the campaign and not in the future; 422 at `loc` otherwise."""
+    loc = list(loc)
+    try:
+        monday = parse_week(week)
+    except ValueError as exc:
+        raise Invalid.one(loc, str(exc)) from None
+    sunday = monday + timedelta(days=6)
+    if sunday < settings.campaign_start:
+        raise Invalid.one(loc, f"周次 {week} 早于活动开始日期 {settings.campaign_start}")
+    if monday > settings.campaign_end:
+        raise Invalid.one(loc, f"周次 {week} 晚于活动结束日期 {settings.campaign_end}")
+    if monday > today(settings, now):
+        raise Invalid.one(loc, f"周次 {week} 尚未开始，不能提前填报")
 
 
 def campaign_weeks(settings: Settings) -> list[str]:

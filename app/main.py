@@ -20,6 +20,7 @@ from app.pairings.views import router as plan_pages
 from app.regions.api import router as regions_router
 from app.reports.api import router as reports_router
 from app.reports.views import router as report_pages
+from app.review.api import router as review_router
 from app.stats.api import router as stats_router
 from app.stats.views import router as table_pages
 from app.units.api import router as units_router
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
 
     for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
-                   stats_router):
+                   stats_router, review_router):
         app.include_router(router, prefix=API_PREFIX)
     for router in (web_router, plan_pages, report_pages, table_pages):
         app.include_router(router)

@@ -4,10 +4,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
 from app.audit.models import AuditEvent
-from app.common import format_decimal
+from app.auth.models import Role
+from app.common import format_decimal, paginate
+from app.errors import Forbidden
+from app.regions.models import prefix_of
 
 # Never copied into the trail.
 SECRET_FIELDS = {"password_hash", "token_hash"}
@@ -72,3 +76,19 @@ def update_recorded(
     record(session, actor, "update", entity, entity_id, before=before, after=after,
            region_code=region_code)
     return True
+
+
+def list_events(session: Session, scope, entity: str | None, entity_id: str | None,
+                limit: int, offset: int) -> tuple[list[AuditEvent], int]:
+    """Officers read the trail of records in their region; admins and national officers all of it."""
+    if scope.role == Role.liaison:
+        raise Forbidden("审计记录只对扶贫办工作人员和系统管理员开放")
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if not scope.everything:
+        stmt = stmt.where(AuditEvent.region_code.startswith(prefix_of(scope.region_code)))
+    if entity is not None:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    if entity_id is not None:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    rows, total = paginate(session, stmt, limit, offset)
+    return [r[0] for r in rows], total

@@ -28,6 +28,7 @@ from app.pairings.models import (
     TrainingIn,
 )
 from app.regions.models import Village
+from app.review import service as review
 from app.units.models import Unit
 
 MAX_UNITS_PER_VILLAGE = 5  # 004 §四(一)
@@ -268,6 +269,7 @@ def put_plan(
         session.flush()
         record(session, actor, "create", "plan", plan.id, after=snapshot(plan),
                region_code=village.county_code)
+        review.check_plan(session, actor, plan, village.county_code)
         return plan, True
     before = snapshot(plan)
     plan.sqlmodel_update(values)
@@ -280,6 +282,7 @@ def put_plan(
     session.flush()
     record(session, actor, "update", "plan", plan.id, before=before, after=snapshot(plan),
            region_code=village.county_code)
+    review.check_plan(session, actor, plan, village.county_code)
     return plan, False
 
 
@@ -290,8 +293,8 @@ def _transition(
     scope = scope_of(actor)
     pairing, village, _unit = get_pairing_row(session, scope, pairing_id)
     plan = get_plan(session, scope, pairing_id)
-    if officer_only and actor.role == Role.liaison:
-        raise Forbidden("只有县扶贫办工作人员可以确认或退回计划书")
+    if officer_only:
+        review.require_county_reviewer(actor)
     if not officer_only and not _may_write_plan(actor, pairing):
         raise Forbidden("无权提交该结对的计划书")
     if plan.status not in allowed_from:

@@ -108,4 +108,6 @@ class ReportOut(SQLModel):
     late: bool
     submitted_at: datetime
     first_submitted_at: datetime
+    # reported · county_approved · province_accepted
+    stage: str
     flags: list[dict] = []

@@ -10,17 +10,18 @@ from app.auth.models import Role, User
 from app.auth.scope import Scope, scope_of
 from app.common import (
     as_utc,
+    check_week,
     clock_now,
     format_decimal,
     paginate,
     parse_week,
-    today,
     week_deadline,
 )
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.pairings.models import Pairing
 from app.pairings.service import get_pairing, get_pairing_row
+from app.regions.models import Village
 from app.reports.models import (
     CUMULATIVE_FIELDS,
     Report,
@@ -29,6 +30,8 @@ from app.reports.models import (
     ReportStatus,
     StoryOut,
 )
+from app.review import service as review
+from app.stats import service as stats
 
 FIELD_LABELS = {
     "funds_arrived_wan": "资金已到位总投入（万元）",
@@ -40,23 +43,6 @@ FIELD_LABELS = {
     "stationed_now": "已驻村人数",
     "beneficiaries": "带动贫困人口数",
 }
-
-
-def check_week(settings: Settings, week: str, now: datetime | None = None,
-               loc: tuple[str, str] = ("path", "week")) -> None:
-    """A real ISO week inside the campaign and not in the future; 422 at `loc` otherwise."""
-    loc = list(loc)
-    try:
-        monday = parse_week(week)
-    except ValueError as exc:
-        raise Invalid.one(loc, str(exc)) from None
-    sunday = monday + timedelta(days=6)
-    if sunday < settings.campaign_start:
-        raise Invalid.one(loc, f"周次 {week} 早于活动开始日期 {settings.campaign_start}")
-    if monday > settings.campaign_end:
-        raise Invalid.one(loc, f"周次 {week} 晚于活动结束日期 {settings.campaign_end}")
-    if monday > today(settings, now):
-        raise Invalid.one(loc, f"周次 {week} 尚未开始，不能提前填报")
 
 
 def _values(report: Report | ReportIn) -> dict:
@@ -119,6 +105,7 @@ def put_report(
         raise Forbidden("无权填报该结对的周报")
     now = now or clock_now(settings)
     check_week(settings, week, now)
+    review.check_unlocked(session, village.county_code, week)
     if not pairing.active:
         raise Conflict(f"结对 {pairing_id} 已终止，不能再填报周报")
     monday = parse_week(week)
@@ -148,6 +135,7 @@ def put_report(
         session.flush()
         record(session, actor, "create", "report", report.id, after=snapshot(report),
                region_code=village.county_code)
+        review.check_report(session, settings, actor, report)
         return report, True
 
     before = snapshot(report)
@@ -160,6 +148,7 @@ def put_report(
     session.flush()
     record(session, actor, "update", "report", report.id, before=before, after=snapshot(report),
            region_code=village.county_code)
+    review.check_report(session, settings, actor, report)
     return report, False
 
 
@@ -182,10 +171,15 @@ def list_reports(
     return [r[0] for r in rows], total
 
 
-def report_out(report: Report, flags: list[dict] | None = None) -> ReportOut:
+def report_out(session: Session, report: Report) -> ReportOut:
+    """The report as the API shows it: with its flags and where its values stand."""
     story = StoryOut(title=report.story_title, body=report.story_body) if report.story_body else None
+    county = session.scalar(select(Village.county_code).join(Pairing).where(Pairing.id == report.pairing_id))
     return ReportOut(
         **report.model_dump(exclude={"story_title", "story_body", "submitted_at", "first_submitted_at"}),
         story=story, submitted_at=as_utc(report.submitted_at),
-        first_submitted_at=as_utc(report.first_submitted_at), flags=flags or [],
+        first_submitted_at=as_utc(report.first_submitted_at),
+        stage=stats.stage(report.status, report.week in stats.accepted_weeks(session, county)),
+        flags=[review.flag_out(f).model_dump(mode="json")
+               for f in review.flags_for(session, report.pairing_id, report.week)],
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from app.common import (
+    check_week,
     clock_now,
     format_decimal,
     local_tz,
@@ -65,10 +66,9 @@ def _body(form) -> dict:
 def report_values(report: Report | None) -> dict[str, str]:
     if report is None:
         return {"industry_plan_done": "false"}
-    out = service.report_out(report)
     values = {}
     for f, _plan in REPORT_FORM:
-        value = getattr(out, f.name)
+        value = getattr(report, f.name)
         if f.kind == "choice":
             values[f.name] = "true" if value else "false"
         elif value is None:
@@ -107,7 +107,7 @@ def live_figures(values: dict[str, str], plan: Plan | None, previous: Report | N
 
 
 def _context(session, settings, scope, user, pairing_id: int, week: str):
-    service.check_week(settings, week, loc=("path", "week"))
+    check_week(settings, week)
     pairing, village, unit = get_pairing_row(session, scope, pairing_id)
     plan = session.scalars(select(Plan).where(Plan.pairing_id == pairing_id)).first()
     report = session.scalars(

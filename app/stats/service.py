@@ -5,7 +5,7 @@ That report is found by a correlated max(week) over the (pairing_id, week) index
 databases answer with one index probe per pairing.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,6 +16,7 @@ from sqlmodel import Session
 from app.auth.models import Role, User
 from app.auth.scope import Scope
 from app.common import (
+    check_week,
     parse_week,
     percentage,
     previous_week,
@@ -28,8 +29,8 @@ from app.config import Settings
 from app.errors import NotFound
 from app.pairings.models import Pairing, Plan
 from app.regions.models import Level, Region, Village, level_of
-from app.reports.models import Report
-from app.reports.service import check_week
+from app.reports.models import Report, ReportStatus
+from app.review.models import Submission, SubmissionStatus
 from app.stats.models import Figures
 from app.units.models import Unit
 
@@ -125,14 +126,14 @@ class Row:
     report_status: str | None
     figures: Figures
     increase: Figures
-    liaisons: list[str] = field(default_factory=list)
+    stage: str | None = None
 
     def json(self, seq: int) -> dict:
         return {
             "seq": seq, "pairing_id": self.pairing_id, "village_code": self.village_code,
             "village": self.village, "unit_id": self.unit_id, "unit": self.unit,
             "reported_this_week": self.reported_this_week, "report_week": self.report_week,
-            "late": self.late, "report_status": self.report_status,
+            "late": self.late, "report_status": self.report_status, "stage": self.stage,
             **self.figures.json(), "week_increase": self.increase.increase_json(),
         }
 
@@ -226,11 +227,29 @@ class CountyTable:
         }
 
 
+def accepted_weeks(session: Session, county_code: str) -> set[str]:
+    return set(session.scalars(select(Submission.week).where(
+        Submission.county_code == county_code, Submission.status == SubmissionStatus.accepted)))
+
+
+def stage(report_status: str | None, accepted: bool) -> str | None:
+    """Where a value stands: reported, approved by the county, accepted by the province."""
+    if report_status is None:
+        return None
+    if accepted:
+        return "province_accepted"
+    return "county_approved" if report_status == ReportStatus.approved else "reported"
+
+
 def county_table(session: Session, settings: Settings, scope: Scope, code: str,
                  week: str | None) -> CountyTable:
     week = resolve_week(settings, week)
     county = _region(session, scope, code, Level.county)
-    return CountyTable(county=county, week=week, rows=county_rows(session, county.code, week))
+    rows = county_rows(session, county.code, week)
+    accepted = accepted_weeks(session, county.code)
+    for row in rows:
+        row.stage = stage(row.report_status, row.report_week in accepted)
+    return CountyTable(county=county, week=week, rows=rows)
 
 
 # --- rollups: one row per county of a province, or per province -----------------------------
