@@ -12,7 +12,7 @@ from app.auth.models import Role, User, UserCreate
 from app.auth.service import create_user, hash_password
 from app.common import local_tz, parse_week
 from app.config import Settings
-from app.pairings.models import PairingCreate, PlanIn
+from app.pairings.models import Pairing, PairingCreate, PlanIn
 from app.pairings.service import (
     confirm_plan,
     create_pairing,
@@ -20,10 +20,12 @@ from app.pairings.service import (
     return_plan,
     submit_plan,
 )
-from app.regions.models import Level, Region, RegionCreate, VillageCreate
+from app.regions.models import Level, Region, RegionCreate, Village, VillageCreate
 from app.regions.service import create_region, create_village
-from app.reports.models import ReportIn
+from app.reports.models import Report, ReportIn, ReportStatus
 from app.reports.service import put_report
+from app.review.models import Flag, FlagResolve
+from app.review.service import accept_week, approve_report, resolve_flag, submit_week
 from app.units.models import UnitCreate, UnitKind, credit_check_char
 from app.units.service import create_unit
 
@@ -194,6 +196,8 @@ def _plan_for(rng: random.Random, committed: Decimal, style: str) -> PlanIn:
 
 def load_demo(session: Session, settings: Settings) -> dict[str, int]:
     rng = random.Random(2020)
+    # The demo campaign happened in 2020: stamp what it submits on that calendar.
+    settings = settings.model_copy(update={"today": settings.today or DEMO_TODAY})
     password_hash = hash_password(DEMO_PASSWORD)
     admin = create_user(session, None, UserCreate(username="admin", password=DEMO_PASSWORD,
                                                   display_name="系统管理员", role=Role.admin))
@@ -250,11 +254,12 @@ def load_demo(session: Session, settings: Settings) -> dict[str, int]:
               "622926000000": "dongxiang", "621126000000": "minxian", "513429000000": "butuo",
               "513431000000": "zhaojue"}
     officers += [(pinyin[code], f"{name}扶贫办", code) for code, name in counties]
-    officer_by_county = {}
+    officer_by_county, officer_by_region = {}, {}
     for username, display, region in officers:
         user = User(username=username, password_hash=password_hash, display_name=display,
                     role=Role.officer, region_code=region)
         session.add(user)
+        officer_by_region[region] = user
         if region in pinyin:
             officer_by_county[region] = user
 
@@ -318,6 +323,29 @@ def load_demo(session: Session, settings: Settings) -> dict[str, int]:
             put_report(session, settings, actor, pairing.id, week, data, now=filed)
             reports += 1
 
+    # The review cycle of past weeks: counties approve their reports and send the table up; the
+    # provinces have accepted all but the last week, which still waits; this week is open.
+    submissions = 0
+    for county_code, _name in counties:
+        county_officer = officer_by_county[county_code]
+        province_officer = officer_by_region[county_code[:2] + "0000000000"]
+        for week in DEMO_WEEKS[:-1]:
+            for report in session.scalars(
+                select(Report).join(Pairing).join(Village)
+                .where(Village.county_code == county_code, Report.week == week,
+                       Report.status == ReportStatus.submitted)
+            ).all():
+                approve_report(session, county_officer, report.pairing_id, week)
+            submit_week(session, settings, county_officer, county_code, week)
+            submissions += 1
+            if week != DEMO_WEEKS[-2]:
+                accept_week(session, province_officer, county_code, week)
+    # A few open questions for the review queue, one of them already answered.
+    for flag in session.scalars(select(Flag).where(Flag.rule == "S1").order_by(Flag.id).limit(1)):
+        resolve_flag(session, officer_by_county[flag.county_code], flag.id, FlagResolve(
+            resolution="verified", note="经电话核实，该单位以捐赠物资方式帮扶，计划书待补充"))
+
     return {"省": len(GEOGRAPHY), "县": len(counties), "村": len(villages), "帮扶单位": len(units),
             "结对": len(pairings), "周报": reports,
-            "用户": session.scalar(select(func.count()).select_from(User))}
+            "用户": session.scalar(select(func.count()).select_from(User)), "上报": submissions,
+            "存疑数据": session.scalar(select(func.count()).select_from(Flag))}

@@ -21,6 +21,7 @@ from app.regions.api import router as regions_router
 from app.reports.api import router as reports_router
 from app.reports.views import router as report_pages
 from app.review.api import router as review_router
+from app.review.views import router as review_pages
 from app.stats.api import router as stats_router
 from app.stats.views import router as table_pages
 from app.units.api import router as units_router
@@ -29,6 +30,7 @@ from app.web.pages import (
     SecurityHeaders,
     error_page,
     login_required_handler,
+    use_timezone,
 )
 from app.web.views import router as web_router
 
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="结对帮扶台账与每周项目进展统计。金额单位为万元，以十进制字符串表示。",
     )
     app.state.settings = settings
+    use_timezone(settings.timezone)
     app.state.engine = create_db_engine(settings.database_url)
 
     app.add_exception_handler(DomainError, _domain_error)
@@ -95,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
                    stats_router, review_router):
         app.include_router(router, prefix=API_PREFIX)
-    for router in (web_router, plan_pages, report_pages, table_pages):
+    for router in (web_router, plan_pages, report_pages, table_pages, review_pages):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -23,6 +23,39 @@
   document.addEventListener("DOMContentLoaded", function () { applyConditions(); });
   document.addEventListener("htmx:afterSettle", function (event) { applyConditions(event.target); });
 
+  // The message area: cleared when the next request starts; a server error says so there.
+  var flash = function () { return document.getElementById("flash"); };
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var box = flash();
+    if (box && !event.detail.elt.closest("[hx-swap=none]")) box.innerHTML = "";
+  });
+  function say(text) {
+    var box = flash();
+    if (!box) return;
+    var alert = document.createElement("div");
+    alert.className = "alert";
+    alert.setAttribute("role", "alert");
+    alert.textContent = text;
+    box.replaceChildren(alert);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr.status >= 500) say("服务器出错（" + event.detail.xhr.status + "），请稍后重试；已填写的内容仍在页面上。");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    say("网络连接中断，请检查网络后重试；已填写的内容仍在页面上。");
+  });
+
+  // After a refused save, take the user to the first field that needs them.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.xhr.status !== 422) return;
+    var target = document.querySelector(".field.invalid input:not([type=hidden]), .field.invalid textarea, .alert");
+    if (target) {
+      if (!target.hasAttribute("tabindex") && target.classList.contains("alert")) target.setAttribute("tabindex", "-1");
+      target.focus();
+      target.scrollIntoView({ block: "center" });
+    }
+  });
+
   // Print buttons.
   document.addEventListener("click", function (event) {
     if (event.target.matches && event.target.matches("[data-print]")) window.print();

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
-from app.auth.models import TokenOut, UserCreate, UserPublic
+from app.auth.models import TokenOut, UserCreate, UserPublic, UserUpdate
 from app.deps import CurrentUser, SessionDep, SettingsDep, TokenDep
 
 router = APIRouter(tags=["auth"])
@@ -28,6 +28,11 @@ def revoke(session: SessionDep, token: TokenDep, _user: CurrentUser) -> None:
 @router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 def create_user(data: UserCreate, session: SessionDep, user: CurrentUser):
     return UserPublic.model_validate(service.create_user(session, user, data))
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic)
+def update_user(user_id: int, data: UserUpdate, session: SessionDep, user: CurrentUser):
+    return UserPublic.model_validate(service.update_user(session, user, user_id, data))
 
 
 @router.get("/users/me", response_model=UserPublic)

@@ -53,6 +53,12 @@ class UserCreate(StrictModel):
         return None if value is None else check_code(value)
 
 
+class UserUpdate(StrictModel):
+    display_name: str = PydanticField(None, min_length=1, max_length=100)
+    password: str = PydanticField(None, min_length=8, max_length=128)
+    active: bool = None
+
+
 class UserPublic(SQLModel):
     id: int
     username: str

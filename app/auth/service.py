@@ -5,11 +5,11 @@ import secrets
 from datetime import timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select, update
 from sqlmodel import Session
 
-from app.audit.service import record, snapshot
-from app.auth.models import ApiToken, LoginThrottle, Role, User, UserCreate
+from app.audit.service import record, snapshot, update_recorded
+from app.auth.models import ApiToken, LoginThrottle, Role, User, UserCreate, UserUpdate
 from app.auth.scope import scope_of, village_clause
 from app.common import as_utc, utcnow
 from app.config import Settings
@@ -17,6 +17,7 @@ from app.errors import (
     Conflict,
     Forbidden,
     Invalid,
+    NotFound,
     TooManyAttempts,
     Unauthorized,
     error,
@@ -24,6 +25,7 @@ from app.errors import (
 from app.pairings.models import Pairing
 from app.regions.models import SIGNIFICANT, Level, Region, Village, level_of
 from app.units.models import Unit
+from app.web.models import WebSession
 
 USERNAME_MAX = 50
 password_hasher = PasswordHash.recommended()
@@ -166,3 +168,26 @@ def create_user(session: Session, actor: User | None, data: UserCreate) -> User:
     session.flush()
     record(session, actor, "create", "user", user.id, after=snapshot(user), region_code=user.region_code)
     return user
+
+
+def update_user(session: Session, actor: User, user_id: int, data: UserUpdate) -> User:
+    """Admins change names, passwords and whether a user may log in. Deactivating a user ends
+    every session and token they hold at once."""
+    if actor.role != Role.admin:
+        raise Forbidden("只有系统管理员可以修改用户")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"用户 {user_id} 不存在")
+    changes = data.model_dump(exclude_unset=True)
+    if "password" in changes:
+        changes["password_hash"] = hash_password(changes.pop("password"))
+    update_recorded(session, actor, user, changes, "user", user.id, user.region_code)
+    if changes.get("active") is False or "password_hash" in changes:
+        end_all_sessions(session, user.id)
+    return user
+
+
+def end_all_sessions(session: Session, user_id: int) -> None:
+    session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))

@@ -174,7 +174,7 @@ def plan_print(pairing_id: int, request: Request, session: SessionDep, scope: Pa
     pairing, village, unit = service.get_pairing_row(session, scope, pairing_id)
     plan = service.get_plan(session, scope, pairing_id)
     return render(request, "pairings/plan_print.html", {
-        "title": "结对帮扶计划书（打印）", "village": village, "unit": unit, "plan": service.plan_out(plan),
+        "title": "结对帮扶计划书（打印）", "pairing_id": pairing_id, "village": village, "unit": unit, "plan": service.plan_out(plan),
         "unit_kind": KIND_LABELS.get(UnitKind(unit.kind), unit.kind),
         "places": places(session, village),
     })

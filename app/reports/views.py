@@ -3,8 +3,9 @@ plan, a warning before a decrease, the story, and the late mark."""
 
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import select
 
 from app.common import (
@@ -20,12 +21,14 @@ from app.common import (
     week_of,
 )
 from app.deps import SessionDep, SettingsDep
-from app.errors import Invalid
+from app.errors import Forbidden, Invalid
 from app.pairings.models import Plan
 from app.pairings.service import get_pairing_row
 from app.pairings.views import places
 from app.reports import service
 from app.reports.models import REPORT_STATUS_LABELS, Report, ReportIn, ReportStatus
+from app.review import service as review
+from app.review.models import FLAG_STATUS_LABELS
 from app.web.forms import FormField, error_map, nested, raw_values, validate
 from app.web.pages import PageScope, PageUser, csrf_protect, render
 
@@ -83,10 +86,14 @@ def report_values(report: Report | None) -> dict[str, str]:
 
 
 def _number(text: str | None) -> Decimal | None:
+    """What the save would accept as a number, or None: live figures never show what saving refuses."""
+    if not text or not text.strip().isascii():
+        return None
     try:
-        return Decimal(text) if text not in (None, "") else None
+        value = Decimal(text.strip())
     except InvalidOperation:
         return None
+    return value if value.is_finite() and 0 <= value < Decimal("1e12") else None
 
 
 def live_figures(values: dict[str, str], plan: Plan | None, previous: Report | None) -> dict:
@@ -115,17 +122,22 @@ def _context(session, settings, scope, user, pairing_id: int, week: str):
     previous = service.previous_report(session, pairing_id, week)
     deadline = week_deadline(settings, week)
     now = clock_now(settings)
+    locked = review.live_submission(session, village.county_code, week)
     next_week = week_of(parse_week(week) + timedelta(days=7))
     return {
         "title": f"每周项目进展 · {village.name} · {week}", "pairing": pairing, "village": village,
         "unit": unit, "places": places(session, village), "plan": plan, "report": report,
         "previous": previous, "week": week, "week_start": parse_week(week),
         "deadline_local": deadline.astimezone(local_tz(settings)),
-        "past_deadline": now > deadline, "prev_week": previous_week(week),
+        "past_deadline": now > deadline,
+        "prev_week": previous_week(week) if parse_week(week) > settings.campaign_start else None,
         "next_week": next_week if parse_week(next_week) <= today(settings, now) else None,
         "status_label": REPORT_STATUS_LABELS[ReportStatus(report.status)] if report else "未报送",
         "number_fields": REPORT_FORM, "text_fields": TEXT_FIELDS,
-        "may_edit": user.role != "liaison" or user.unit_id == pairing.unit_id,
+        "may_edit": (user.role != "liaison" or user.unit_id == pairing.unit_id) and locked is None,
+        "locked": locked, "flags": review.flags_for(session, pairing_id, week),
+        "FLAG_STATUS_LABELS": FLAG_STATUS_LABELS,
+        "may_review": report is not None and locked is None and _county_reviewer(user),
     }
 
 
@@ -161,6 +173,32 @@ async def report_save(pairing_id: int, week: str, request: Request, session: Ses
     return _page(request, session, settings, scope, user, pairing_id, week, notice=notice)
 
 
+def _county_reviewer(user) -> bool:
+    try:
+        review.require_county_reviewer(user)
+    except Forbidden:
+        return False
+    return True
+
+
+@router.post("/pairings/{pairing_id}/reports/{week}/approve")
+def report_approve(pairing_id: int, week: str, request: Request, session: SessionDep,
+                   settings: SettingsDep, scope: PageScope, user: PageUser):
+    review.approve_report(session, user, pairing_id, week)
+    return _page(request, session, settings, scope, user, pairing_id, week, notice="周报已审核通过")
+
+
+@router.post("/pairings/{pairing_id}/reports/{week}/return")
+def report_return(pairing_id: int, week: str, request: Request, session: SessionDep,
+                  settings: SettingsDep, scope: PageScope, user: PageUser,
+                  reason: Annotated[str, Form()] = ""):
+    if not reason.strip():
+        return _page(request, session, settings, scope, user, pairing_id, week,
+                     errors={"reason": "请填写退回原因"}, status_code=422)
+    review.return_report(session, user, pairing_id, week, reason.strip())
+    return _page(request, session, settings, scope, user, pairing_id, week, notice="周报已退回联络员修改")
+
+
 @router.post("/pairings/{pairing_id}/reports/{week}/check")
 async def report_check(pairing_id: int, week: str, request: Request, session: SessionDep,
                        settings: SettingsDep, scope: PageScope, user: PageUser):
@@ -174,6 +212,9 @@ async def report_check(pairing_id: int, week: str, request: Request, session: Se
         # While typing, an empty progress text is not yet a mistake; saving still requires it.
         errors = error_map([e for e in exc.errors if e["loc"][-1] != "progress"])
     live = live_figures(values, ctx["plan"], ctx["previous"])
+    if live["decreases"] and not values.get("correction_note", "").strip():
+        # The same rule the save applies, so a live check never hides the reason a save gave.
+        errors["correction_note"] = "累计数比上次报送减少，请填写更正说明"
     return render(request, "reports/report_check.html",
                   {"fields": ALL_FIELDS, "number_fields": REPORT_FORM, "errors": errors, "live": live},
                   block=None)

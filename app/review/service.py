@@ -8,7 +8,7 @@ from sqlmodel import Session
 from app.audit.service import record, snapshot
 from app.auth.models import Role, User
 from app.auth.scope import Scope, pairing_clause, scope_of
-from app.common import paginate, utcnow
+from app.common import as_utc, clock_now, paginate, utcnow
 from app.config import Settings
 from app.errors import Conflict, Forbidden, NotFound
 from app.pairings.models import Pairing, Plan
@@ -96,6 +96,8 @@ def check_plan(session: Session, actor: User | None, plan: Plan, county_code: st
 
 
 def check_report(session: Session, settings: Settings, actor: User | None, report: Report) -> None:
+    """Check the saved report, and the pairing's next report too: S6 compares that one with this
+    one, so a back-filled or corrected earlier week can open or close the next week's S6."""
     pairing = session.get(Pairing, report.pairing_id)
     village = session.get(Village, pairing.village_id)
     plan = session.scalars(select(Plan).where(Plan.pairing_id == pairing.id)).first()
@@ -103,12 +105,23 @@ def check_report(session: Session, settings: Settings, actor: User | None, repor
         select(Report).where(Report.pairing_id == pairing.id, Report.week < report.week)
         .order_by(Report.week.desc()).limit(1)
     ).first()
-    findings = report_findings(settings, report, plan, village.registered_poor, previous)
-    _sync(session, actor, pairing.id, village.county_code, report.week, REPORT_RULES, findings)
+    following = session.scalars(
+        select(Report).where(Report.pairing_id == pairing.id, Report.week > report.week)
+        .order_by(Report.week).limit(1)
+    ).first()
+    for current, before in ((report, previous), (following, report)):
+        if current is None:
+            continue
+        findings = report_findings(settings, current, plan, village.registered_poor, before)
+        _sync(session, actor, pairing.id, village.county_code, current.week, REPORT_RULES, findings)
 
 
 def flag_out(flag: Flag) -> FlagOut:
-    return FlagOut.model_validate(flag, from_attributes=True)
+    out = FlagOut.model_validate(flag, from_attributes=True)
+    # SQLite hands back naive datetimes; the answer always carries UTC.
+    out.created_at = as_utc(out.created_at)
+    out.resolved_at = out.resolved_at and as_utc(out.resolved_at)
+    return out
 
 
 def flags_for(session: Session, pairing_id: int, week: str | None, open_only: bool = False) -> list[Flag]:
@@ -253,7 +266,7 @@ def submit_week(session: Session, settings: Settings, actor: User, county_code: 
         raise Conflict(f"{table.week} 的县统计表已上报（上报编号 {current.id}，"
                        f"{SUBMISSION_STATUS_LABELS[SubmissionStatus(current.status)]}），不能重复上报")
     submission = Submission(county_code=county_code, week=table.week, snapshot=table.json(),
-                            submitted_by=actor.id)
+                            submitted_by=actor.id, submitted_at=clock_now(settings))
     session.add(submission)
     session.flush()
     record(session, actor, "create", "submission", submission.id,

@@ -7,6 +7,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from app.common import campaign_weeks, parse_week, today
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep
+from app.review import service as review
+from app.review.models import SUBMISSION_STATUS_LABELS
 from app.stats import export, service
 from app.stats.api import download
 from app.stats.models import COLUMNS, GROUPS, INCREASE_KEYS, LEGEND, TITLE
@@ -28,14 +30,31 @@ def _common(settings: Settings) -> dict:
             "increase_keys": INCREASE_KEYS, "weeks": _weeks(settings)}
 
 
+def flagged_cells(flags_by_pairing: dict) -> dict[int, dict[str, str]]:
+    """{pairing_id: {column: "S3 …message…"}} for marking the table's cells."""
+    cells: dict[int, dict[str, str]] = {}
+    for pairing_id, flags in flags_by_pairing.items():
+        for flag in flags:
+            for column in flag.columns or ["__row__"]:
+                note = f"{flag.rule} {flag.message}"
+                mine = cells.setdefault(pairing_id, {})
+                mine[column] = f"{mine[column]}\n{note}" if column in mine else note
+    return cells
+
+
 @router.get("/counties/{code}/table")
 def county_page(code: str, request: Request, session: SessionDep, settings: SettingsDep,
-                scope: PageScope, _user: PageUser, week: WeekQuery = None):
+                scope: PageScope, user: PageUser, week: WeekQuery = None):
     table = service.county_table(session, settings, scope, code, week)
-    data = table.json()
+    submission = review.county_week_status(session, [code], table.week).get(code)
+    live = submission is not None and submission.status in review.LIVE
     return render(request, "stats/county.html", {
-        **_common(settings), "title": f"{table.county.name} 结对帮扶项目进展统计表", "table": data,
+        **_common(settings), "title": f"{table.county.name} 结对帮扶项目进展统计表", "table": table.json(),
         "base": f"/counties/{code}/table",
+        "flags": flagged_cells(review.open_flags_by_pairing(session, code, table.week)),
+        "submission": submission, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS,
+        "may_submit": not live and (user.role == "admin" or (review.is_county_officer(user)
+                                                             and user.region_code == code)),
     }, block="annex")
 
 

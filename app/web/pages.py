@@ -5,7 +5,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,7 +15,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 
 from app.auth.models import ROLE_LABELS, User
 from app.auth.scope import Scope, scope_of
-from app.common import format_decimal
+from app.common import as_utc, format_decimal
 from app.deps import SessionDep, SettingsDep
 from app.errors import DomainError, Forbidden
 from app.web.service import csrf_token, csrf_valid, user_for_session
@@ -30,8 +31,20 @@ templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
 templates.env.globals["HTMX_VERSION"] = HTMX_VERSION
 
 
+def use_timezone(name: str) -> None:
+    """Times are stored in UTC and shown in the campaign's time zone (Asia/Shanghai)."""
+    zone = ZoneInfo(name)
+    templates.env.filters["local"] = (
+        lambda moment: "" if moment is None else as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+
+
+use_timezone("Asia/Shanghai")
+
+
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """An htmx request that wants a fragment; a history restore wants the whole page back."""
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
 
 
 def _browser_key(request: Request) -> str | None:
@@ -125,6 +138,12 @@ def redirect(request: Request, url: str) -> Response:
 
 def login_required_handler(request: Request, _exc: LoginRequired) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    current = request.headers.get("HX-Current-URL")
+    if is_htmx(request) and current:
+        # A background request (a live check, a POST) is no page to come back to: the page is.
+        parsed = urlsplit(current)
+        if parsed.netloc in ("", request.url.netloc):
+            target = parsed.path + (f"?{parsed.query}" if parsed.query else "")
     return redirect(request, f"/login?next={quote(target)}")
 
 
@@ -132,10 +151,15 @@ ERROR_TITLES = {403: "无权操作", 404: "未找到", 409: "操作冲突", 422:
 
 
 def error_page(request: Request, status_code: int, message: str) -> Response:
-    return render(request, "error.html", {"status": status_code,
-                                          "title": ERROR_TITLES.get(status_code, "出错了"),
-                                          "message": message},
-                  block="content", status_code=status_code)
+    context = {"status": status_code, "title": ERROR_TITLES.get(status_code, "出错了"), "message": message}
+    if is_htmx(request):
+        # The page stays as it is; the reason shows in the message area at the top.
+        response = render(request, "error.html", {**context, "flash_only": True}, block="flash",
+                          status_code=status_code)
+        response.headers["HX-Retarget"] = "#flash"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return render(request, "error.html", context, block="content", status_code=status_code)
 
 
 def domain_error_page(request: Request, exc: DomainError) -> Response:
@@ -158,4 +182,8 @@ class SecurityHeaders(BaseHTTPMiddleware):
             headers.setdefault("Content-Security-Policy", CSP)
         if request.url.scheme == "https":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if not request.url.path.startswith("/static"):
+            # Pages differ for htmx and hold private data: never serve one from a cache.
+            headers.setdefault("Cache-Control", "no-store")
+            headers.setdefault("Vary", "HX-Request")
         return response

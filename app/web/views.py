@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from app.auth.service import authenticate
 from app.deps import SessionDep, SettingsDep
 from app.errors import TooManyAttempts, Unauthorized
+from app.review.models import SUBMISSION_STATUS_LABELS
 from app.stats.service import resolve_week
 from app.web import worklist
 from app.web.pages import (
@@ -74,7 +75,7 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, user: Pag
          scope: PageScope):
     week = resolve_week(settings, None)
     kind = worklist.home_for(user)
-    context = {"week": week, "kind": kind}
+    context = {"week": week, "kind": kind, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS}
     if kind == "liaison":
         context["tasks"] = worklist.liaison_tasks(session, user, week)
     elif kind == "county":

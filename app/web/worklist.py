@@ -11,6 +11,8 @@ from app.config import Settings
 from app.pairings.models import PLAN_STATUS_LABELS, Pairing, Plan, PlanStatus
 from app.regions.models import Level, Region, Village, level_of
 from app.reports.models import Report, ReportStatus
+from app.review import service as review
+from app.review.models import Flag, FlagStatus
 from app.stats import service as stats
 from app.units.models import Unit
 from app.units.service import MIN_LIAISONS, liaison_counts
@@ -98,8 +100,16 @@ def county_tasks(session: Session, settings: Settings, user: User, week: str) ->
     counts = liaison_counts(session, list(units))
     short = [(unit, counts.get(unit.id, 0)) for unit in units.values()
              if counts.get(unit.id, 0) < MIN_LIAISONS]
+    open_flags = session.scalar(select(func.count()).select_from(Flag).where(
+        Flag.county_code == county, Flag.status == FlagStatus.open))
+    to_review = session.scalar(
+        select(func.count()).select_from(Report).join(Pairing, Report.pairing_id == Pairing.id)
+        .join(Village, Pairing.village_id == Village.id)
+        .where(Village.county_code == county, Report.status == ReportStatus.submitted, Report.week <= week))
     return {"completeness": completeness, "returned_reports": returned, "plans_to_confirm": plans,
-            "units_short_of_liaisons": sorted(short, key=lambda pair: pair[0].id)}
+            "units_short_of_liaisons": sorted(short, key=lambda pair: pair[0].id),
+            "open_flags": open_flags, "reports_to_review": to_review,
+            "submission": review.county_week_status(session, [county], week).get(county)}
 
 
 def region_tasks(session: Session, settings: Settings, scope: Scope, week: str) -> dict:
@@ -108,8 +118,10 @@ def region_tasks(session: Session, settings: Settings, scope: Scope, week: str) 
         return {"kind": "national", "completeness": stats.national_completeness(session, settings, scope, week)}
     code = scope.region_code
     if level_of(code) == Level.province:
-        return {"kind": "province",
-                "completeness": stats.province_completeness(session, settings, scope, code, week)}
+        completeness = stats.province_completeness(session, settings, scope, code, week)
+        counties = [row["county_code"] for row in completeness["rows"]]
+        return {"kind": "province", "completeness": completeness,
+                "submissions": review.county_week_status(session, counties, week)}
     counties = session.scalars(
         select(Region).where(Region.level == Level.county, Region.parent_code == code)
         .order_by(Region.code)

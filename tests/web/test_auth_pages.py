@@ -87,3 +87,62 @@ def test_every_page_carries_security_headers(client):
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     csp = answer.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+
+
+def test_an_admin_deactivating_a_user_ends_their_sessions_for_good(client, session, settings):
+    from tests.factories import auth_headers
+
+    user = make_user(session)
+    admin = make_user(session)
+    browser_login(client, user)
+    answer = client.patch(f"/api/v1/users/{user.id}", json={"active": False},
+                          headers=auth_headers(session, settings, admin))
+    assert answer.status_code == 200 and answer.json()["active"] is False
+    assert client.get("/", follow_redirects=False).status_code == 303
+    client.patch(f"/api/v1/users/{user.id}", json={"active": True},
+                 headers=auth_headers(session, settings, admin))
+    assert client.get("/", follow_redirects=False).status_code == 303  # the old session stays gone
+
+
+def test_only_admins_change_users(client, session, settings):
+    from tests.factories import auth_headers
+
+    officer = make_user(session, Role.officer)
+    other = make_user(session)
+    answer = client.patch(f"/api/v1/users/{other.id}", json={"active": False},
+                          headers=auth_headers(session, settings, officer))
+    assert answer.status_code == 403
+    admin_headers = auth_headers(session, settings, make_user(session))
+    assert client.patch(f"/api/v1/users/{other.id}", json={"role": "admin"},
+                        headers=admin_headers).status_code == 422
+    assert client.patch("/api/v1/users/999999", json={"active": False},
+                        headers=admin_headers).status_code == 404
+
+
+def test_history_restore_gets_the_whole_page_and_pages_are_not_cached(client, session):
+    browser_login(client, make_user(session, Role.officer))
+    answer = client.get("/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in answer.text
+    assert answer.headers["Cache-Control"] == "no-store" and "HX-Request" in answer.headers["Vary"]
+
+
+def test_an_htmx_error_goes_to_the_message_area(client, session):
+    browser_login(client, make_user(session, Role.officer, region_code="530102000000"))
+    answer = client.get("/pairings/424242/plan", headers={"HX-Request": "true"})
+    assert answer.status_code == 404
+    assert answer.headers["HX-Retarget"] == "#flash" and "<html" not in answer.text
+    assert "未找到" in answer.text
+
+
+def test_an_expired_session_during_a_live_check_returns_to_the_page_not_the_check(client, session):
+    from sqlalchemy import delete
+
+    from app.web.models import WebSession
+
+    token = browser_login(client, make_user(session))
+    session.execute(delete(WebSession))  # the session expired on the server
+    answer = client.post("/pairings/7/plan/check", headers={
+        "HX-Request": "true", "X-CSRF-Token": token,
+        "HX-Current-URL": "http://testserver/pairings/7/plan"})
+    assert answer.status_code == 204
+    assert answer.headers["HX-Redirect"] == "/login?next=/pairings/7/plan"
