@@ -62,6 +62,9 @@ class Report(SQLModel, table=True):
     submitted_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     submitted_by: int | None = Field(default=None, foreign_key="app_user.id")
     reviewed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # A county officer features the week's story for the public pages (典型案例).
+    featured_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    featured_by: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class StoryIn(StrictModel):

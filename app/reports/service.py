@@ -140,9 +140,9 @@ def put_report(
 
     before = snapshot(report)
     report.sqlmodel_update(values)
-    if snapshot(report) == before:
+    if snapshot(report) == before and report.status != ReportStatus.returned:
         return report, False  # the same PUT twice stores one report, unchanged
-    # A changed report goes back to the county for review; lateness stays that of the first filing.
+    # A changed (or, after a return, re-sent) report goes back to the county for review; lateness stays that of the first filing.
     report.status, report.return_reason, report.reviewed_at = ReportStatus.submitted, None, None
     report.submitted_at, report.submitted_by = now, actor.id
     session.flush()

@@ -808,3 +808,16 @@ def test_full_width_digits_are_not_an_amount(client, session, settings):
                         json=report_body(funds_arrived_wan="１２"), headers=headers)
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["body", "funds_arrived_wan"]
+
+
+def test_a_returned_report_can_be_sent_again_as_it_was(client, session, settings):
+    pairing = make_pairing(session)
+    headers = auth_headers(session, settings, make_user(session, Role.liaison, unit_id=pairing.unit_id))
+    url = f"/api/v1/pairings/{pairing.id}/reports/2020-W29"
+    assert client.put(url, json=report_body(), headers=headers).status_code == 201
+    report = session.scalars(select(Report)).one()
+    report.status, report.return_reason = ReportStatus.returned, "请核实就业人数"
+    session.flush()
+    answer = client.put(url, json=report_body(), headers=headers)
+    assert answer.status_code == 200
+    assert (answer.json()["status"], answer.json()["return_reason"]) == ("submitted", None)
