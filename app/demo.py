@@ -281,7 +281,7 @@ def load_demo(session: Session, settings: Settings) -> dict[str, int]:
         county = officer_by_county[village_by_id[pairing.village_id].county_code]
         style = "zero" if i % 37 == 5 else "normal"
         plan = _plan_for(rng, pairing.committed_funds_wan, style)
-        put_plan(session, actor, pairing.id, plan, now=_local(settings, date(2020, 6, 5), 10))
+        put_plan(session, settings, actor, pairing.id, plan, now=_local(settings, date(2020, 6, 5), 10))
         state = rng.random()
         if state < 0.9:
             submit_plan(session, actor, pairing.id)

@@ -53,8 +53,9 @@ def update_pairing(pairing_id: int, data: PairingUpdate, session: SessionDep, se
 
 @router.put("/pairings/{pairing_id}/plan", response_model=PlanOut,
             responses={201: {"model": PlanOut, "description": "计划书已创建"}})
-def put_plan(pairing_id: int, data: PlanIn, session: SessionDep, user: CurrentUser, response: Response):
-    plan, created = service.put_plan(session, user, pairing_id, data)
+def put_plan(pairing_id: int, data: PlanIn, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+             response: Response):
+    plan, created = service.put_plan(session, settings, user, pairing_id, data)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return service.plan_out(plan)
 

@@ -251,7 +251,8 @@ def _may_write_plan(actor: User, pairing: Pairing) -> bool:
 
 
 def put_plan(
-    session: Session, actor: User, pairing_id: int, data: PlanIn, now: datetime | None = None
+    session: Session, settings: Settings, actor: User, pairing_id: int, data: PlanIn,
+    now: datetime | None = None,
 ) -> tuple[Plan, bool]:
     """Create or replace the plan; (plan, created). Editing a confirmed plan re-opens it."""
     pairing, village, _unit = get_pairing_row(session, scope_of(actor), pairing_id)
@@ -269,7 +270,7 @@ def put_plan(
         session.flush()
         record(session, actor, "create", "plan", plan.id, after=snapshot(plan),
                region_code=village.county_code)
-        review.check_plan(session, actor, plan, village.county_code)
+        review.check_plan(session, settings, actor, plan, village.county_code)
         return plan, True
     before = snapshot(plan)
     plan.sqlmodel_update(values)
@@ -282,7 +283,7 @@ def put_plan(
     session.flush()
     record(session, actor, "update", "plan", plan.id, before=before, after=snapshot(plan),
            region_code=village.county_code)
-    review.check_plan(session, actor, plan, village.county_code)
+    review.check_plan(session, settings, actor, plan, village.county_code)
     return plan, False
 
 

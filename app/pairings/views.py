@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.auth.models import Role
 from app.common import format_decimal
-from app.deps import SessionDep
+from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
 from app.pairings import service
 from app.pairings.models import PLAN_STATUS_LABELS, Plan, PlanIn, PlanStatus
@@ -118,13 +118,13 @@ def plan_page(pairing_id: int, request: Request, session: SessionDep, scope: Pag
 
 
 @router.post("/pairings/{pairing_id}/plan")
-async def plan_save(pairing_id: int, request: Request, session: SessionDep, scope: PageScope,
-                    user: PageUser):
+async def plan_save(pairing_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+                    scope: PageScope, user: PageUser):
     form = await request.form()
     action = form.get("action", "save")
     try:
         data = validate(PlanIn, nested(form, ALL_FIELDS))
-        plan, _created = service.put_plan(session, user, pairing_id, data)
+        plan, _created = service.put_plan(session, settings, user, pairing_id, data)
         if action == "submit" and plan.status in (PlanStatus.draft, PlanStatus.returned):
             service.submit_plan(session, user, pairing_id)
     except Invalid as exc:

@@ -93,7 +93,7 @@ def report_findings(settings: Settings, report, plan, registered_poor: bool, pre
             per_head = money / report.beneficiaries
         if per_head is not None and (per_head > settings.flag_per_capita_max_wan
                                      or per_head < settings.flag_per_capita_min_wan):
-            shown = "无法计算（带动贫困人口为 0）" if per_head.is_infinite() else f"{per_head:.4f} 万元"
+            shown = "无法计算（带动贫困人口为 0）" if per_head.is_infinite() else f"{per_head:.6f} 万元"
             found.append(Finding(
                 "S4", f"资金和物资到位 {_n(money)} 万元，带动贫困人口 {report.beneficiaries} 人，人均 {shown}，"
                       f"不在 {_n(settings.flag_per_capita_min_wan)}–{_n(settings.flag_per_capita_max_wan)} 万元之间",

@@ -46,14 +46,15 @@ def require_county_reviewer(user: User) -> None:
 
 
 def require_province_reviewer(user: User, county_code: str) -> None:
-    """County submissions are accepted or returned by their province (national and admins too)."""
+    """County submissions are accepted or returned above the county: by its city or province
+    (SPEC "Who uses it"), the national office and admins."""
     scope = scope_of(user)
     if user.role == Role.admin or scope.everything:
         return
-    if user.role == Role.officer and level_of(user.region_code) == Level.province \
+    if user.role == Role.officer and level_of(user.region_code) in (Level.province, Level.city) \
             and scope.contains_code(county_code):
         return
-    raise Forbidden("只有省扶贫办（或国务院扶贫办）可以接收或退回县级上报")
+    raise Forbidden("只有市、省扶贫办（或国务院扶贫办）可以接收或退回县级上报")
 
 
 # --- flags ----------------------------------------------------------------------------------
@@ -91,8 +92,17 @@ def _sync(session: Session, actor: User | None, pairing_id: int, county_code: st
         record(session, actor, "create", "flag", flag.id, after=snapshot(flag), region_code=county_code)
 
 
-def check_plan(session: Session, actor: User | None, plan: Plan, county_code: str) -> None:
+def check_plan(session: Session, settings: Settings, actor: User | None, plan: Plan,
+               county_code: str) -> None:
+    """S1 on the plan itself, and S5 again on every report, since it measures them by the plan."""
     _sync(session, actor, plan.pairing_id, county_code, None, PLAN_RULES, plan_findings(plan))
+    pairing = session.get(Pairing, plan.pairing_id)
+    village = session.get(Village, pairing.village_id)
+    previous = None
+    for report in session.scalars(select(Report).where(Report.pairing_id == pairing.id).order_by(Report.week)):
+        findings = report_findings(settings, report, plan, village.registered_poor, previous)
+        _sync(session, actor, pairing.id, county_code, report.week, REPORT_RULES, findings)
+        previous = report
 
 
 def check_report(session: Session, settings: Settings, actor: User | None, report: Report) -> None:
@@ -170,8 +180,7 @@ def resolve_flag(session: Session, actor: User, flag_id: int, data: FlagResolve)
     flag = session.scalars(_flag_query(scope).where(Flag.id == flag_id)).first()
     if flag is None:
         raise NotFound(f"存疑数据 {flag_id} 不存在或不在您的管辖范围内")
-    if actor.role == Role.liaison:
-        raise Forbidden("存疑数据由扶贫办工作人员核实")
+    require_county_reviewer(actor)
     if flag.status != FlagStatus.open:
         raise Conflict(f"存疑数据 {flag_id} 已处理（{flag.status}），不能重复处理")
     before = snapshot(flag)
@@ -198,7 +207,7 @@ def check_unlocked(session: Session, county_code: str, week: str) -> None:
     submission = live_submission(session, county_code, week)
     if submission is not None:
         raise Conflict(
-            f"{week} 的县统计表已于 {submission.submitted_at:%Y-%m-%d} 上报（上报编号 {submission.id}，"
+            f"{week} 的县统计表已上报（上报编号 {submission.id}，"
             f"{SUBMISSION_STATUS_LABELS[SubmissionStatus(submission.status)]}），本周周报已锁定；"
             "如需修改，请联系省扶贫办退回"
         )
@@ -296,9 +305,12 @@ def _decide(session: Session, actor: User, county_code: str, week: str, to: Subm
             reason: str | None = None) -> Submission:
     submission = current_submission(session, scope_of(actor), county_code, week)
     require_province_reviewer(actor, county_code)
-    if submission.status != SubmissionStatus.submitted:
+    # A waiting submission is accepted or returned; an accepted one can still be returned when
+    # an error turns up later, which unlocks the week again.
+    allowed = (SubmissionStatus.submitted,) if to == SubmissionStatus.accepted else LIVE
+    if submission.status not in allowed:
         raise Conflict(f"{week} 的上报当前为“{SUBMISSION_STATUS_LABELS[SubmissionStatus(submission.status)]}”，"
-                       "只有待审核的上报可以接收或退回")
+                       f"不能{'接收' if to == SubmissionStatus.accepted else '退回'}")
     before = {k: v for k, v in snapshot(submission).items() if k != "snapshot"}
     submission.status, submission.decided_at, submission.decided_by = to, utcnow(), actor.id
     submission.return_reason = reason
