@@ -14,9 +14,13 @@ from app.auth.api import router as auth_router
 from app.config import Settings, get_settings
 from app.db import create_db_engine
 from app.errors import DomainError, Invalid, TooManyAttempts, Unauthorized
+from app.imports.api import router as imports_router
+from app.imports.views import router as import_pages
 from app.messages import translate_errors
 from app.pairings.api import router as pairings_router
 from app.pairings.views import router as plan_pages
+from app.public.api import router as public_router
+from app.public.views import router as public_pages
 from app.regions.api import router as regions_router
 from app.reports.api import router as reports_router
 from app.reports.views import router as report_pages
@@ -96,9 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
 
     for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
-                   stats_router, review_router):
+                   stats_router, review_router, imports_router, public_router):
         app.include_router(router, prefix=API_PREFIX)
-    for router in (web_router, plan_pages, report_pages, table_pages, review_pages):
+    for router in (web_router, plan_pages, report_pages, table_pages, review_pages, import_pages,
+                   public_pages):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,0 +1,5 @@
+"""JSON API of the public domain."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["public"])
