@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     flag_per_capita_min_wan: Decimal = Decimal("0.01")
     flag_over_plan_factor: Decimal = Decimal("3")
 
+    # Demonstration candidates (示范点, seed 000 §二): investment with people lifted, or jobs;
+    # training is a reference item.
+    demo_investment_wan: Decimal = Decimal("20")
+    demo_beneficiaries: int = 20
+    demo_jobs: int = 10
+    demo_trainees: int = 20
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == INSECURE_SECRET:

@@ -82,3 +82,12 @@ def province_completeness(code: str, session: SessionDep, settings: SettingsDep,
 def national_completeness(session: SessionDep, settings: SettingsDep, scope: ScopeDep,
                           week: WeekQuery = None):
     return service.national_completeness(session, settings, scope, week)
+
+
+@router.get("/counties/{code}/candidates")
+def county_candidates(code: str, session: SessionDep, settings: SettingsDep, scope: ScopeDep,
+                      week: WeekQuery = None):
+    """Demonstration candidates (示范点) of the county, judged on each pairing's latest report."""
+    county, week, found = service.candidates(session, settings, scope, code, week)
+    return {"county": {"code": county.code, "name": county.name}, "week": week,
+            "items": [c.json() for c in found], "total": len(found)}

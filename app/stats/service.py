@@ -17,6 +17,7 @@ from app.auth.models import Role, User
 from app.auth.scope import Scope
 from app.common import (
     check_week,
+    format_decimal,
     parse_week,
     percentage,
     previous_week,
@@ -433,3 +434,65 @@ def province_completeness(session: Session, settings: Settings, scope: Scope, co
 
 def national_completeness(session: Session, settings: Settings, scope: Scope, week: str | None) -> dict:
     return _completeness_rows(national_table(session, settings, scope, week))
+
+
+# --- demonstration candidates (示范点) -------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    pairing_id: int
+    village_code: str
+    village: str
+    unit: str
+    report_week: str
+    investment_wan: Decimal
+    beneficiaries: int | None
+    jobs_done: int
+    trained_done: int
+    criteria: list[str]
+    references: list[str]
+
+    def json(self) -> dict:
+        return {"pairing_id": self.pairing_id, "village_code": self.village_code, "village": self.village,
+                "unit": self.unit, "report_week": self.report_week,
+                "investment_wan": format_decimal(self.investment_wan), "beneficiaries": self.beneficiaries,
+                "jobs_done": self.jobs_done, "trained_done": self.trained_done,
+                "criteria": self.criteria, "references": self.references}
+
+
+def candidates(session: Session, settings: Settings, scope: Scope, code: str,
+               week: str | None) -> tuple[Region, str, list[Candidate]]:
+    """Pairings of the county that meet seed 000 §二's bar for a demonstration point, judged on
+    their latest report up to the week: industry (funds and materials in place ≥ 20 万元 and
+    ≥ 20 poor people lifted) or jobs (≥ 10 placed). Training ≥ 20 is shown as a reference item;
+    donations (公益捐赠) are not part of this ledger."""
+    week = resolve_week(settings, week)
+    county = _region(session, scope, code, Level.county)
+    cur, cur_on = _latest_report(session, week, "cur")
+    rows = session.execute(
+        select(Pairing.id, Village.code, Village.name, Unit.name, cur.week, cur.funds_arrived_wan,
+               cur.materials_arrived_wan, cur.beneficiaries, cur.jobs_done, cur.trained_done)
+        .join(Village, Pairing.village_id == Village.id)
+        .join(Unit, Pairing.unit_id == Unit.id)
+        .join(cur, cur_on)
+        .where(Village.county_code == county.code, in_force_during(week))
+        .order_by(Village.code, Pairing.signed_on, Pairing.id)
+    )
+    found = []
+    for pairing_id, v_code, v_name, unit, r_week, funds, materials, people, jobs, trained in rows:
+        investment = quantize_money(funds) + quantize_money(materials)
+        criteria = []
+        if investment >= settings.demo_investment_wan and (people or 0) >= settings.demo_beneficiaries:
+            criteria.append(f"产业帮扶：资金物资到位 {format_decimal(investment)} 万元（≥{format_decimal(settings.demo_investment_wan)}），"
+                            f"带动贫困人口 {people} 人（≥{settings.demo_beneficiaries}）")
+        if jobs >= settings.demo_jobs:
+            criteria.append(f"就业帮扶：安置就业 {jobs} 人（≥{settings.demo_jobs}）")
+        if not criteria:
+            continue
+        references = []
+        if trained >= settings.demo_trainees:
+            references.append(f"技能帮扶：培训 {trained} 人（≥{settings.demo_trainees}，参考项）")
+        found.append(Candidate(pairing_id, v_code, v_name, unit, r_week, investment, people, jobs,
+                               trained, criteria, references))
+    return county, week, found

@@ -110,3 +110,13 @@ def national_download(fmt: Literal["csv", "xlsx"], session: SessionDep, settings
     names = (f"全国_{rollup.week}_分省汇总表", f"national-{rollup.week}")
     content = export.to_csv(sheet) if fmt == "csv" else export.to_xlsx(sheet)
     return download(content, *names, fmt)
+
+
+@router.get("/counties/{code}/candidates")
+def candidates_page(code: str, request: Request, session: SessionDep, settings: SettingsDep,
+                    scope: PageScope, _user: PageUser, week: WeekQuery = None):
+    county, week, found = service.candidates(session, settings, scope, code, week)
+    return render(request, "stats/candidates.html", {
+        "title": f"{county.name} 示范点候选", "county": county, "week": week, "candidates": found,
+        "weeks": _weeks(settings), "settings": settings,
+    })
