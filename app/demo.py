@@ -20,6 +20,7 @@ from app.pairings.service import (
     return_plan,
     submit_plan,
 )
+from app.public.service import feature_story, publish_month
 from app.regions.models import Level, Region, RegionCreate, Village, VillageCreate
 from app.regions.service import create_region, create_village
 from app.reports.models import Report, ReportIn, ReportStatus
@@ -345,7 +346,26 @@ def load_demo(session: Session, settings: Settings) -> dict[str, int]:
         resolve_flag(session, officer_by_county[flag.county_code], flag.id, FlagResolve(
             resolution="verified", note="经电话核实，该单位以捐赠物资方式帮扶，计划书待补充"))
 
+    # Public disclosure: the national office has published June; each of a few counties has
+    # featured one of its stories (典型案例).
+    publish_month(session, settings, officer_by_region[None], "2020-06")
+    featured, counties_seen, titles_seen = 0, set(), set()
+    for report, county_code in session.execute(
+        select(Report, Village.county_code).join(Pairing, Report.pairing_id == Pairing.id)
+        .join(Village, Pairing.village_id == Village.id)
+        .where(Report.story_body.is_not(None), Report.week <= DEMO_WEEKS[-2])
+        .order_by(Report.week.desc(), Report.id)
+    ).all():
+        # Three different stories from three counties.
+        if featured < 3 and county_code not in counties_seen and report.story_title not in titles_seen:
+            feature_story(session, settings, officer_by_county[county_code], report.pairing_id,
+                          report.week, True)
+            featured += 1
+            counties_seen.add(county_code)
+            titles_seen.add(report.story_title)
+
     return {"省": len(GEOGRAPHY), "县": len(counties), "村": len(villages), "帮扶单位": len(units),
             "结对": len(pairings), "周报": reports,
             "用户": session.scalar(select(func.count()).select_from(User)), "上报": submissions,
-            "存疑数据": session.scalar(select(func.count()).select_from(Flag))}
+            "存疑数据": session.scalar(select(func.count()).select_from(Flag)),
+            "信息公开": 1, "典型案例": featured}

@@ -1,13 +1,17 @@
 """Monthly public disclosure (信息公开): published, frozen summaries of the campaign."""
 
+import re
 from datetime import datetime
 from typing import Any
 
 from pydantic import Field as PydanticField
+from pydantic import field_validator
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
 from app.common import StrictModel, utcnow
+
+MONTH_RE = re.compile(r"[12][0-9]{3}-(0[1-9]|1[0-2])")
 
 
 class Publication(SQLModel, table=True):
@@ -25,4 +29,91 @@ class Publication(SQLModel, table=True):
 
 
 class PublicationCreate(StrictModel):
-    month: str = PydanticField(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", examples=["2020-07"])
+    month: str = PydanticField(examples=["2020-07"], json_schema_extra={"pattern": MONTH_RE.pattern})
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        # A validator rather than `pattern`, so the 422 says in Chinese what a month looks like.
+        if not MONTH_RE.fullmatch(value):
+            raise ValueError(f"月份“{value}”格式不对，应为 YYYY-MM，例如 2020-07")
+        return value
+
+
+class PublicationOut(SQLModel):
+    id: int
+    month: str
+    region_code: str | None
+    week: str
+    published_at: datetime
+    published_by: int
+
+
+class PublicationDetail(PublicationOut):
+    snapshot: dict[str, Any]
+
+
+# --- what the public endpoints answer: declared field by field, so nothing else can slip out ---
+
+
+class PublicFigures(SQLModel):
+    pairings: int
+    funds_arrived_wan: str
+    materials_arrived_wan: str
+    sales_done_wan: str
+    jobs_done: int
+    trained_done: int
+    stationed_count: int
+
+
+class PublicRegion(PublicFigures):
+    code: str
+    name: str
+
+
+class PublicDated(SQLModel):
+    month: str
+    week: str
+    week_start: str | None
+    week_end: str | None
+    published_at: datetime
+
+
+class PublicProvince(PublicRegion, PublicDated):
+    source: str  # "national": from the national publication; "province": the province's own, newer
+    counties: list[PublicRegion]
+
+
+class PublicNational(PublicDated):
+    total: PublicFigures
+
+
+class FigureLabel(SQLModel):
+    key: str
+    label: str
+
+
+class PublicSummary(SQLModel):
+    month: str
+    national: PublicNational | None
+    provinces: list[PublicProvince]
+    figures: list[FigureLabel]
+
+
+class PublicCase(SQLModel):
+    id: int
+    title: str | None
+    body: str
+    week: str
+    village: str
+    county: str
+    province: str
+    unit: str
+    featured_at: datetime
+
+
+class FeatureOut(SQLModel):
+    pairing_id: int
+    week: str
+    featured: bool
+    featured_at: datetime | None

@@ -1,7 +1,150 @@
-"""Pages of the public domain."""
+"""Pages of public disclosure: the public page (no login) with its tables and bar charts, the
+featured cases, the officers' publish page, and the county's feature button on a weekly report."""
 
-from fastapi import APIRouter, Depends
+from datetime import timedelta
+from decimal import Decimal
+from typing import Annotated, Any
 
-from app.web.pages import csrf_protect
+from fastapi import APIRouter, Depends, Form, Query, Request
+
+from app.common import LIMIT_DEFAULT, parse_week, today
+from app.deps import SessionDep, SettingsDep
+from app.errors import Invalid
+from app.public import service
+from app.public.models import PublicationCreate
+from app.reports.views import _page as report_page
+from app.web.forms import error_map, validate
+from app.web.pages import MaybeUser, PageScope, PageUser, csrf_protect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+CASES_PER_PAGE = 12
+CASES_ON_SUMMARY = 6
+
+# --- bar charts as plain SVG geometry (the CSP allows no script and no style attributes) ------
+
+CHART_WIDTH = 640
+LABEL_WIDTH = 150
+VALUE_WIDTH = 110
+ROW_HEIGHT = 24
+BAR_HEIGHT = 16
+
+
+def bar_chart(rows: list[dict[str, Any]], key: str, title: str) -> dict[str, Any]:
+    """Horizontal bars of rows[key], scaled to the largest; the numbers stay in the table too."""
+    values = [Decimal(str(row[key])) for row in rows]
+    top = max(values, default=Decimal(0)) or Decimal(1)
+    span = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    bars = []
+    for i, (row, value) in enumerate(zip(rows, values, strict=True)):
+        width = int(value / top * span) if value > 0 else 0
+        y = i * ROW_HEIGHT
+        name = row["name"]
+        # Ten characters fit beside the bar; the whole name is in the bar's tooltip and the table.
+        bars.append({"label": name if len(name) <= 10 else name[:9] + "…", "name": name,
+                     "text": str(row[key]), "y": y,
+                     "text_y": y + BAR_HEIGHT - 3, "width": max(width, 1 if value > 0 else 0),
+                     "value_x": LABEL_WIDTH + width + 6})
+    return {"title": title, "bars": bars, "width": CHART_WIDTH, "label_width": LABEL_WIDTH,
+            "bar_height": BAR_HEIGHT, "height": max(len(rows), 1) * ROW_HEIGHT}
+
+
+def month_label(month: str) -> str:
+    return f"{int(month[:4])}年{int(month[5:])}月"
+
+
+def _charts(rows: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+    return [bar_chart(rows, "funds_arrived_wan", f"{what}资金已到位（万元）"),
+            bar_chart(rows, "jobs_done", f"{what}已解决就业人数")]
+
+
+# --- the public pages -----------------------------------------------------------------------
+
+
+@router.get("/public")
+def public_page(request: Request, session: SessionDep, _user: MaybeUser):
+    summary = service.public_summary(session)
+    cases, total = service.public_cases(session, CASES_ON_SUMMARY)
+    context: dict[str, Any] = {"title": "信息公开", "summary": summary, "cases": cases,
+                               "cases_total": total, "figures": service.FIGURES,
+                               "month_label": month_label}
+    if summary is not None:
+        context["charts"] = _charts(summary["provinces"], "各省")
+        context["county_charts"] = {p["code"]: _charts(p["counties"], "各县")
+                                    for p in summary["provinces"]}
+    return render(request, "public/summary.html", context)
+
+
+@router.get("/public/cases")
+def cases_page(request: Request, session: SessionDep, _user: MaybeUser,
+               page: Annotated[int, Query(ge=1, le=10_000)] = 1):
+    cases, total = service.public_cases(session, CASES_PER_PAGE, (page - 1) * CASES_PER_PAGE)
+    return render(request, "public/cases.html", {
+        "title": "典型案例", "cases": cases, "total": total, "page": page,
+        "pages": max(1, -(-total // CASES_PER_PAGE)),
+    })
+
+
+# --- publishing (national and province officers) --------------------------------------------
+
+
+def _publish_page(request: Request, session, settings, user, *, values=None, errors=None,
+                  notice=None, status_code=200):
+    region = service.publisher_region(user)  # 403 for anyone who may not publish
+    publications, _total = service.list_publications(session, user, LIMIT_DEFAULT, 0)
+    names = service.region_names(session, {p.region_code for p in publications if p.region_code}
+                           | ({region} if region else set()))
+    day = today(settings)
+    # (month, week, whether that week is over): a running week's figures are still coming in.
+    months = [(m, w, parse_week(w) + timedelta(days=6) < day) for m, w in service.publishable_months(settings)]
+    if not values:
+        # Offer the newest month whose week is over.
+        values = {"month": next((m for m, _w, over in months if over), months[0][0] if months else "")}
+    return render(request, "public/publish.html", {
+        "title": "信息公开发布", "months": months,
+        "region_name": names.get(region) if region else None, "names": names,
+        "publications": publications, "values": values, "errors": errors or {},
+        "notice": notice, "month_label": month_label,
+    }, status_code=status_code)
+
+
+@router.get("/publications")
+def publish_page(request: Request, session: SessionDep, settings: SettingsDep, user: PageUser):
+    return _publish_page(request, session, settings, user)
+
+
+@router.post("/publications")
+def publish(request: Request, session: SessionDep, settings: SettingsDep, user: PageUser,
+            month: Annotated[str, Form()] = ""):
+    try:
+        data = validate(PublicationCreate, {"month": month.strip()})
+        publication = service.publish_month(session, settings, user, data.month)
+    except Invalid as exc:
+        session.rollback()
+        return _publish_page(request, session, settings, user, values={"month": month},
+                             errors=error_map(exc.errors), status_code=422)
+    return _publish_page(request, session, settings, user, notice=(
+        f"已发布 {month_label(publication.month)} 信息公开数据（按 {publication.week} 周统计表）"))
+
+
+# --- the county's feature button on the weekly report page ----------------------------------
+
+
+def _feature(request, session, settings, scope, user, pairing_id: int, week: str, featured: bool):
+    # A refusal (no story, a phone number in it, out of scope) shows as the page's message, as
+    # the review buttons beside it do.
+    service.feature_story(session, settings, user, pairing_id, week, featured)
+    notice = "已设为典型案例，将在信息公开页面展示" if featured else "已取消典型案例，信息公开页面不再展示"
+    return report_page(request, session, settings, scope, user, pairing_id, week, notice=notice)
+
+
+@router.post("/pairings/{pairing_id}/reports/{week}/feature")
+def feature(pairing_id: int, week: str, request: Request, session: SessionDep,
+            settings: SettingsDep, scope: PageScope, user: PageUser):
+    return _feature(request, session, settings, scope, user, pairing_id, week, True)
+
+
+@router.post("/pairings/{pairing_id}/reports/{week}/unfeature")
+def unfeature(pairing_id: int, week: str, request: Request, session: SessionDep,
+              settings: SettingsDep, scope: PageScope, user: PageUser):
+    return _feature(request, session, settings, scope, user, pairing_id, week, False)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import Field as PydanticField
-from sqlalchemy import DateTime, Text, UniqueConstraint
+from sqlalchemy import DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.common import MONEY_SQL, Count, StrictModel, Wan, WanOut, utcnow
@@ -35,7 +35,13 @@ CUMULATIVE_FIELDS = (
 
 
 class Report(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("pairing_id", "week", name="uq_report_pairing_week"),)
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "week", name="uq_report_pairing_week"),
+        # The public pages list featured stories; few reports are featured among millions.
+        Index("ix_report_featured", "week", "featured_at",
+              sqlite_where=text("featured_at IS NOT NULL"),
+              postgresql_where=text("featured_at IS NOT NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     pairing_id: int = Field(foreign_key="pairing.id", index=True)

@@ -25,6 +25,7 @@ from app.errors import Forbidden, Invalid
 from app.pairings.models import Plan
 from app.pairings.service import get_pairing_row
 from app.pairings.views import places
+from app.public.service import is_featured
 from app.reports import service
 from app.reports.models import REPORT_STATUS_LABELS, Report, ReportIn, ReportStatus
 from app.review import service as review
@@ -138,6 +139,9 @@ def _context(session, settings, scope, user, pairing_id: int, week: str):
         "locked": locked, "flags": review.flags_for(session, pairing_id, week),
         "FLAG_STATUS_LABELS": FLAG_STATUS_LABELS,
         "may_review": report is not None and locked is None and _county_reviewer(user),
+        # 典型案例: featuring a story changes no figure, so a locked week may still be featured.
+        "may_feature": report is not None and bool(report.story_body) and _county_reviewer(user),
+        "featured": is_featured(report),
     }
 
 
