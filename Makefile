@@ -46,3 +46,8 @@ bench-data: install
 
 bench: install
 	$(BIN)/python bench/tables.py --url $(BENCH_URL)
+
+# bench/imports.py: 50,000 weekly reports imported through the import service (scratch database bangfu_bench_imports).
+.PHONY: bench-imports
+bench-imports: install
+	$(BIN)/python bench/imports.py

@@ -1,5 +1,63 @@
-"""JSON API of the imports domain."""
+"""JSON API of the imports domain: the templates, and importing a file all or nothing."""
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
+
+from app.deps import CurrentUser, SessionDep, SettingsDep
+from app.errors import Invalid
+from app.imports import service
+from app.imports.models import ImportKind
+from app.imports.templates import KIND_NAMES, template_csv, template_xlsx
+from app.stats.api import download
 
 router = APIRouter(tags=["imports"])
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+KINDS = [k.value for k in ImportKind]
+KindPath = Annotated[str, Path(description="导入类型：" + "、".join(KINDS),
+                               json_schema_extra={"enum": KINDS})]
+
+
+def import_kind(kind: str) -> ImportKind:
+    """The kind named in the path. Checked here rather than by an Enum parameter: FastAPI's own
+    message would label the parameter by FIELD_LABELS["kind"], which is the unit kind (单位类型)."""
+    try:
+        return ImportKind(kind)
+    except ValueError:
+        raise Invalid.one(["path", "kind"], f"导入类型必须是以下之一：{'、'.join(KINDS)}，不能是“{kind}”",
+                          "enum") from None
+
+
+def template_response(kind: ImportKind, fmt: str) -> Response:
+    content = template_xlsx(kind) if fmt == "xlsx" else template_csv(kind)
+    return download(content, f"{KIND_NAMES[kind]}导入模板", f"import-{kind.value}", fmt)
+
+
+def checked_upload(file: UploadFile | None) -> UploadFile:
+    if file is None or not file.filename:
+        raise Invalid.one(["body", "file"], "请选择要导入的文件（.csv 或 .xlsx）", "missing")
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise Invalid.one(["body", "file"], f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB，请拆分后分别导入")
+    return file
+
+
+@router.get("/imports/{kind}/template", summary="下载导入模板")
+def get_template(kind: KindPath, user: CurrentUser,
+                 format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx 或 csv")] = "xlsx"):
+    return template_response(import_kind(kind), format)
+
+
+@router.post("/imports/{kind}", summary="导入 .csv 或 .xlsx 文件（全部成功或全部不导入）",
+             responses={422: {"description": "有错误的行：detail 列出每一处（row、column、msg），不保存任何数据"}})
+def import_file(kind: KindPath, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+                file: Annotated[UploadFile | None, File(description=".csv 或 .xlsx")] = None,
+                dry_run: Annotated[bool, Query(description="只检查，不保存")] = False) -> dict[str, int]:
+    kind = import_kind(kind)
+    service.require_allowed(user, kind)
+    upload = checked_upload(file)
+    result = service.import_file(session, settings, user, kind, upload.file, upload.filename,
+                                 dry_run=dry_run)
+    if not result.ok:
+        raise Invalid(result.errors)
+    return {"created": result.created, "updated": result.updated}

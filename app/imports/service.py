@@ -1,0 +1,508 @@
+"""Bulk import: every row of an uploaded file goes through the same request models and the same
+service functions as the JSON API, so the same 422 rules, 409 duplicates, scope and
+suspicious-data flags apply. One transaction, a savepoint per row so that a bad row is undone and
+the rows after it are still checked; any bad row, or a dry run, rolls the whole file back."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.auth.models import Role, User
+from app.auth.scope import pairing_clause, scope_of
+from app.common import clock_now, utcnow
+from app.config import Settings
+from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from app.imports.models import ImportJob, ImportKind, JobStatus
+from app.imports.reading import (
+    MAX_ROWS,
+    cell_text,
+    file_error,
+    file_format,
+    is_blank,
+    open_rows,
+)
+from app.imports.templates import COLUMNS, Column, Header, match_header
+from app.messages import translate_errors
+from app.pairings.models import Pairing, PairingCreate, PlanIn
+from app.pairings.service import create_pairing, put_plan
+from app.regions.models import Village, VillageCreate
+from app.regions.service import create_village
+from app.reports.models import ReportIn
+from app.reports.service import put_report
+from app.units.models import KIND_LABELS, Unit, UnitCreate, UnitUpdate
+from app.units.service import create_unit, update_unit
+
+PROGRESS_EVERY = 500  # rows between two progress reports
+Progress = Callable[[int, int | None], None]  # (data rows done, rows in the file or None)
+
+LIAISON_KINDS = {ImportKind.plans, ImportKind.reports}
+TRUE_WORDS = {"是", "有", "1", "true", "t", "yes", "y", "√", "✓", "on"}
+FALSE_WORDS = {"否", "无", "0", "false", "f", "no", "n", "×", "✗", "off"}
+KIND_BY_LABEL = {label: kind.value for kind, label in KIND_LABELS.items()}
+DATE_RE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
+MEMBER_SEPARATORS = re.compile(r"[、,，;；\n]+")
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    rows: int = 0  # data rows read (blank rows not counted)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def require_allowed(actor: User, kind: ImportKind) -> None:
+    """Liaisons import their unit's plans and reports; registering villages, units and pairings
+    is the officers' work."""
+    if actor.role == Role.liaison and kind not in LIAISON_KINDS:
+        raise Forbidden("信息联络员只能导入本单位的结对帮扶计划书和每周项目进展")
+    if actor.role not in (Role.admin, Role.officer, Role.liaison):
+        raise Forbidden("无权导入")
+
+
+def allowed_kinds(actor: User) -> list[ImportKind]:
+    return [k for k in ImportKind if actor.role != Role.liaison or k in LIAISON_KINDS]
+
+
+class RowInvalid(Exception):
+    """A cell this module reads itself (an id, a yes/no, a unit kind) is not what it should be."""
+
+    def __init__(self, field_name: str, msg: str):
+        super().__init__(msg)
+        self.field, self.msg = field_name, msg
+
+
+OMIT = object()  # an empty cell: the field is left out, so the model's default or "missing" applies
+
+
+def _date_text(col: Column, raw: object, text: str) -> str:
+    if re.fullmatch(r"[0-9]{8}", text):  # 20200601
+        return f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and 1 <= raw < 2_958_466:
+        from openpyxl.utils.datetime import from_excel  # a date cell stored without its format
+
+        return from_excel(raw).date().isoformat()
+    match = DATE_RE.fullmatch(text)
+    if match:  # 2020/6/1, 2020.6.1, 2020年6月1日: how Chinese Excel writes dates into CSV
+        return f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
+    if text.isdigit():  # never a Unix timestamp, which the model alone would take
+        raise RowInvalid(col.field, f"{col.label}必须是日期，格式 YYYY-MM-DD，不能是“{text}”")
+    return text
+
+
+def cell_value(col: Column, raw: object) -> object:
+    """What the request body would carry for this cell."""
+    text = cell_text(raw)
+    if text is None:
+        return OMIT
+    if col.type == "bool":
+        word = text.casefold()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise RowInvalid(col.field, f"{col.label}应填 是/否（或 1/0），不能是“{text}”")
+    if col.type == "kind":
+        if text in KIND_BY_LABEL or text in KIND_BY_LABEL.values():
+            return KIND_BY_LABEL.get(text, text)
+        raise RowInvalid(col.field, f"{col.label}应为{'、'.join(KIND_LABELS.values())}之一，不能是“{text}”")
+    if col.type == "members":
+        return [name.strip() for name in MEMBER_SEPARATORS.split(text) if name.strip()]
+    if col.type == "date":
+        return _date_text(col, raw, text)
+    if col.type == "week":
+        return text.upper()
+    if col.type == "credit":
+        return text.upper()
+    if col.type == "id":
+        if not text.isascii() or not text.isdigit() or len(text) > 12:
+            raise RowInvalid(col.field, f"{col.label}必须是正整数，不能是“{text}”")
+        return int(text)
+    return text
+
+
+def nest(flat: dict[str, object]) -> dict[str, Any]:
+    """{"industry.planned_funds_wan": …} -> {"industry": {"planned_funds_wan": …}}"""
+    body: dict[str, Any] = {}
+    for name, value in flat.items():
+        target = body
+        *parents, leaf = name.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return body
+
+
+def _field_of(loc: list | tuple) -> str:
+    """("body", "industry", "project_plan") -> "industry.project_plan"; list indexes dropped."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "path", "query"):
+        parts = parts[1:]
+    return ".".join(p for p in parts if isinstance(p, str))
+
+
+class Importer:
+    """One kind's rows: read the cells, build the request model, call the service."""
+
+    kind: ImportKind
+    key_field: str  # the column a duplicate, or an error without a field, is reported on
+    model: type[BaseModel]
+
+    def __init__(self, session: Session, settings: Settings, actor: User, header: Header,
+                 now: datetime):
+        self.session, self.settings, self.actor, self.header, self.now = (
+            session, settings, actor, header, now)
+        self.columns = [(col, header.positions[col.field]) for col in COLUMNS[self.kind]
+                        if col.field in header.positions]
+        self.seen: dict[object, int] = {}
+
+    # -- hooks -------------------------------------------------------------------------------
+    def key(self, values: dict[str, object]) -> object | None:
+        return None
+
+    def duplicate(self, values: dict[str, object], first: int) -> str:
+        return f"与第 {first} 行重复"
+
+    def body(self, values: dict[str, object]) -> dict[str, Any]:
+        return nest(values)
+
+    def precheck(self, values: dict[str, object]) -> None:
+        """A check that needs no database trip beyond what was read once for the whole file."""
+
+    def apply(self, data: BaseModel, values: dict[str, object]) -> bool:
+        """Store one row through the service; True when it created a record."""
+        raise NotImplementedError
+
+    def domain_field(self, exc: DomainError) -> str:
+        return self.key_field
+
+    # -- the row -----------------------------------------------------------------------------
+    def error(self, number: int, field_name: str, msg: str) -> dict[str, Any]:
+        return {"row": number, "column": self.header.column_name(field_name), "msg": msg}
+
+    def row(self, number: int, cells: list[object], result: ImportResult) -> None:
+        errors: list[dict[str, Any]] = []
+        refused: set[str] = set()  # fields whose cell was refused: no second message for them
+
+        def add(field_name: str, msg: str) -> None:
+            if field_name not in refused:
+                errors.append(self.error(number, field_name, msg))
+
+        values: dict[str, object] = {}
+        for col, pos in self.columns:
+            try:
+                value = cell_value(col, cells[pos] if pos < len(cells) else None)
+            except RowInvalid as exc:
+                add(exc.field, exc.msg)
+                refused.add(exc.field)
+                continue
+            if value is not OMIT:
+                values[col.field] = value
+        for pos in range(self.header.width, len(cells)):
+            if (text := cell_text(cells[pos])) is not None:
+                errors.append({"row": number, "column": f"第 {pos + 1} 列",
+                               "msg": f"第 {pos + 1} 列没有表头，无法识别其中的“{text}”"})
+        key = None if refused else self.key(values)
+        if key is not None:
+            first = self.seen.setdefault(key, number)
+            if first != number:
+                add(self.key_field, self.duplicate(values, first))
+                result.errors.extend(errors)
+                return
+        data = None
+        try:
+            data = self.model.model_validate(self.body(values))
+        except ValidationError as exc:
+            for err in translate_errors(exc.errors()):
+                add(_field_of(err["loc"]) or self.key_field, err["msg"])
+        except RowInvalid as exc:
+            add(exc.field, exc.msg)
+        try:
+            self.precheck(values)
+        except RowInvalid as exc:
+            add(exc.field, exc.msg)
+        if errors or refused:
+            result.errors.extend(errors)
+            return
+        savepoint = self.session.begin_nested()
+        try:
+            created = self.apply(data, values)
+        except Invalid as exc:
+            savepoint.rollback()
+            for err in exc.errors:
+                result.errors.append(self.error(number, _field_of(err["loc"]) or self.key_field, err["msg"]))
+        except RowInvalid as exc:
+            savepoint.rollback()
+            result.errors.append(self.error(number, exc.field, exc.msg))
+        except DomainError as exc:
+            savepoint.rollback()
+            result.errors.append(self.error(number, self.domain_field(exc), exc.message))
+        except IntegrityError:
+            savepoint.rollback()
+            result.errors.append(self.error(number, self.key_field,
+                                            "数据冲突：该记录已存在或刚被他人修改，请核对后重新导入"))
+        except BaseException:
+            savepoint.rollback()
+            raise
+        else:
+            savepoint.commit()
+            if created:
+                result.created += 1
+            else:
+                result.updated += 1
+
+
+class VillageImporter(Importer):
+    kind, key_field, model = ImportKind.villages, "code", VillageCreate
+
+    def key(self, values):
+        return values.get("code")
+
+    def duplicate(self, values, first):
+        return f"区划代码 {values['code']} 与第 {first} 行重复"
+
+    def apply(self, data, values):
+        create_village(self.session, self.actor, data)
+        return True
+
+
+class UnitImporter(Importer):
+    """A credit code already registered updates that unit; a new one registers a unit."""
+
+    kind, key_field, model = ImportKind.units, "credit_code", UnitCreate
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.ids = dict(self.session.execute(select(Unit.credit_code, Unit.id)).all())
+
+    def key(self, values):
+        return values.get("credit_code")
+
+    def duplicate(self, values, first):
+        return f"统一社会信用代码 {values['credit_code']} 与第 {first} 行重复"
+
+    def apply(self, data, values):
+        unit_id = self.ids.get(data.credit_code)
+        if unit_id is None:
+            self.ids[data.credit_code] = create_unit(self.session, self.actor, data).id
+            return True
+        update_unit(self.session, self.actor, unit_id, UnitUpdate(**data.model_dump()))
+        return False
+
+    def domain_field(self, exc):
+        # Credit codes are matched first, so a conflict left over is the name's.
+        return "name" if isinstance(exc, Conflict) else self.key_field
+
+
+class PairingImporter(Importer):
+    """The unit by its number or by its credit code, which officers have at hand after
+    importing the units."""
+
+    kind, key_field, model = ImportKind.pairings, "village_code", PairingCreate
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.by_credit: dict[str, int | None] = {}
+
+    def _unit_id(self, values) -> int | None:
+        code = values.get("unit_credit_code")
+        if code is None:
+            return values.get("unit_id")
+        if code not in self.by_credit:
+            self.by_credit[code] = self.session.scalar(select(Unit.id).where(Unit.credit_code == code))
+        unit_id = self.by_credit[code]
+        if unit_id is None:
+            raise RowInvalid("unit_credit_code", f"统一社会信用代码 {code} 的帮扶单位尚未登记，请先导入帮扶单位")
+        given = values.get("unit_id")
+        if given is not None and given != unit_id:
+            raise RowInvalid("unit_id", f"帮扶单位编号 {given} 与统一社会信用代码 {code} 不符"
+                                        f"（该代码的单位编号为 {unit_id}）")
+        return unit_id
+
+    def key(self, values):
+        try:
+            unit = self._unit_id(values)
+        except RowInvalid:
+            return None
+        village = values.get("village_code")
+        return (unit, village) if unit is not None and village is not None else None
+
+    def duplicate(self, values, first):
+        return f"与第 {first} 行重复：同一帮扶单位与村 {values['village_code']} 的结对"
+
+    def body(self, values):
+        body = {k: v for k, v in values.items() if k != "unit_credit_code"}
+        unit_id = self._unit_id(values)
+        if unit_id is not None:
+            body["unit_id"] = unit_id
+        elif "unit_id" not in body:
+            raise RowInvalid("unit_credit_code" if "unit_credit_code" in self.header.positions else "unit_id",
+                             "请填写帮扶单位编号或帮扶单位统一社会信用代码")
+        return body
+
+    def apply(self, data, values):
+        create_pairing(self.session, self.settings, self.actor, data)
+        return True
+
+
+class _PairingRows(Importer):
+    """Plans and reports: rows name a pairing. The pairings in the user's scope are read once,
+    so a row outside it is refused without a trip to the database; the service checks again."""
+
+    key_field = "pairing_id"
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.in_scope = set(self.session.scalars(
+            select(Pairing.id).join(Village, Pairing.village_id == Village.id)
+            .where(pairing_clause(scope_of(self.actor)))))
+
+    def precheck(self, values):
+        pairing_id = values.get("pairing_id")
+        if pairing_id is None:
+            raise RowInvalid("pairing_id", "结对编号为必填项")
+        if pairing_id not in self.in_scope:
+            raise RowInvalid("pairing_id", f"结对 {pairing_id} 不存在或不在您的管辖范围内")
+
+    def body(self, values):
+        return nest({k: v for k, v in values.items() if k not in ("pairing_id", "week")})
+
+
+class PlanImporter(_PairingRows):
+    kind, model = ImportKind.plans, PlanIn
+
+    def key(self, values):
+        return values.get("pairing_id")
+
+    def duplicate(self, values, first):
+        return f"结对 {values['pairing_id']} 的计划书与第 {first} 行重复"
+
+    def apply(self, data, values):
+        _plan, created = put_plan(self.session, self.settings, self.actor, values["pairing_id"], data,
+                                  now=self.now)
+        return created
+
+
+class ReportImporter(_PairingRows):
+    kind, model = ImportKind.reports, ReportIn
+
+    def key(self, values):
+        if values.get("pairing_id") is None or values.get("week") is None:
+            return None
+        return values["pairing_id"], values["week"]
+
+    def duplicate(self, values, first):
+        return f"结对 {values['pairing_id']} 在 {values['week']} 的周报与第 {first} 行重复"
+
+    def precheck(self, values):
+        super().precheck(values)
+        if values.get("week") is None:
+            raise RowInvalid("week", "周次为必填项")
+
+    def body(self, values):
+        body = super().body(values)
+        story = body.get("story")
+        if story is not None and not any(v not in (None, "") for v in story.values()):
+            body.pop("story")
+        return body
+
+    def apply(self, data, values):
+        _report, created = put_report(self.session, self.settings, self.actor, values["pairing_id"],
+                                      values["week"], data, now=self.now)
+        return created
+
+    def domain_field(self, exc):
+        # A locked week is the week's matter; anything else (an ended pairing, scope) the pairing's.
+        return "week" if isinstance(exc, Conflict) and "锁定" in exc.message else self.key_field
+
+
+IMPORTERS: dict[ImportKind, type[Importer]] = {
+    ImportKind.villages: VillageImporter, ImportKind.units: UnitImporter,
+    ImportKind.pairings: PairingImporter, ImportKind.plans: PlanImporter,
+    ImportKind.reports: ReportImporter,
+}
+
+
+def import_file(
+    session: Session, settings: Settings, actor: User, kind: ImportKind, raw: BinaryIO,
+    filename: str | None, *, dry_run: bool = False, progress: Progress | None = None,
+) -> ImportResult:
+    """Check every row and, when none is bad and this is no dry run, keep them all.
+
+    Raises Forbidden when the user may not import this kind, and Invalid (on `file`) when the
+    file cannot be read at all. Bad rows come back in the result, with nothing kept."""
+    require_allowed(actor, kind)
+    fmt = file_format(filename)
+    result = ImportResult()
+    with open_rows(raw, fmt, count=progress is not None) as (rows, info):
+        first = next(rows, None)
+        total = info["total"]
+        if first is None or is_blank(first[1]):
+            raise file_error("文件的第 1 行应为表头（可从本页下载模板），但文件是空的或第 1 行为空")
+        header, errors = match_header(kind, first[1])
+        if errors:
+            result.errors = errors
+            return result
+        now = clock_now(settings)
+        importer = IMPORTERS[kind](session, settings, actor, header, now)
+        outer = session.begin_nested()
+        try:
+            for number, cells in rows:
+                if is_blank(cells):
+                    continue
+                result.rows += 1
+                if result.rows > MAX_ROWS:
+                    raise file_error(f"文件超过 {MAX_ROWS:,} 行数据，请拆分为多个文件分别导入")
+                importer.row(number, cells, result)
+                if progress is not None and result.rows % PROGRESS_EVERY == 0:
+                    progress(result.rows, total)
+        except BaseException:
+            outer.rollback()
+            raise
+        if result.errors or dry_run:
+            outer.rollback()
+            if result.errors:
+                result.created = result.updated = 0  # nothing was stored
+        else:
+            outer.commit()
+    if result.rows == 0 and not result.errors:
+        raise file_error("文件只有表头，没有数据行")
+    if progress is not None and result.rows % PROGRESS_EVERY:
+        progress(result.rows, total)
+    return result
+
+
+# --- the record of each import the pages show ------------------------------------------------
+
+
+def finish_job(job: ImportJob, result: ImportResult) -> None:
+    job.processed_rows = job.total_rows = result.rows
+    job.created, job.updated = result.created, result.updated
+    job.errors = result.errors
+    job.status = JobStatus.done if result.ok else JobStatus.rejected
+    job.finished_at = utcnow()
+
+
+def recent_jobs(session: Session, actor: User, limit: int = 10) -> list[ImportJob]:
+    return list(session.scalars(select(ImportJob).where(ImportJob.user_id == actor.id)
+                                .order_by(ImportJob.id.desc()).limit(limit)))
+
+
+def get_job(session: Session, actor: User, job_id: int) -> ImportJob:
+    """A user's own import; anyone else's is not found."""
+    job = session.scalars(select(ImportJob).where(ImportJob.id == job_id,
+                                                  ImportJob.user_id == actor.id)).first()
+    if job is None:
+        raise NotFound(f"导入任务 {job_id} 不存在")
+    return job

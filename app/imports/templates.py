@@ -1,0 +1,260 @@
+"""The import templates: for each kind its columns (Chinese label, API field, type, rule), how a
+file's header row is matched to them, and the template files (xlsx, CSV). No database here."""
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import xlsxwriter
+
+from app.imports.models import ImportKind
+from app.units.models import KIND_LABELS
+
+# Column types: how a cell is read and what the 填写说明 sheet says about it.
+TYPE_LABELS = {
+    "text": "文本", "code": "文本（12 位数字）", "credit": "文本（18 位）", "wan": "数字（万元，最多 4 位小数）",
+    "int": "整数", "bool": "是/否", "date": "日期", "week": "周次", "id": "整数（编号）",
+    "members": "文本（多人用 、 或 , 分隔）", "kind": "选项",
+}
+YES, NO = "是", "否"
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str  # the API field name; dotted for the plan's measures: "industry.planned_funds_wan"
+    label: str  # the template's header: the documents' own wording
+    type: str  # a key of TYPE_LABELS
+    required: bool = False  # the column must be in the file (its cells may still be optional)
+    rule: str = ""
+    example: str = ""
+    aliases: tuple[str, ...] = ()  # other labels a hand-made file may use
+
+    @property
+    def width(self) -> int:
+        """Spreadsheet column width: a CJK character takes two units."""
+        units = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in self.label)
+        return max(10, min(40, units + 2))
+
+
+_BOOL_RULE = "是/否（也可填 1/0、有/无、true/false）"
+
+COLUMNS: dict[ImportKind, list[Column]] = {
+    ImportKind.villages: [
+        Column("code", "区划代码", "code", True, "村级 12 位统计用区划代码；所属乡镇须已登记", "530102001001",
+               aliases=("村代码",)),
+        Column("name", "村名称", "text", True, "不超过 100 字", "大坪村", aliases=("名称",)),
+        Column("county_code", "县代码", "code", rule="选填：填写后核对村代码是否属于该县", example="530102000000"),
+        Column("listed", "是否挂牌督战村", "bool", rule=_BOOL_RULE + "；空白为是", example=YES),
+        Column("registered_poor", "是否建档立卡贫困村", "bool", rule=_BOOL_RULE + "；空白为否", example=YES),
+        Column("poor_households", "贫困户数", "int", rule="≥ 0；空白为 0", example="50"),
+        Column("poor_population", "贫困人口数", "int", rule="≥ 0；空白为 0", example="180"),
+    ],
+    ImportKind.units: [
+        Column("name", "单位名称", "text", True, "不超过 200 字，不能与已登记单位重名", "某某农业科技有限公司",
+               aliases=("名称", "结对帮扶单位")),
+        Column("kind", "单位类型", "kind", True, "、".join(KIND_LABELS.values()), KIND_LABELS["private_enterprise"]),
+        Column("credit_code", "统一社会信用代码", "credit", True,
+               "18 位，校验位须正确；已登记的代码按此更新该单位", "91110108MA01ABCDEN"),
+        Column("home_province", "所在省", "text", True, "如 北京市", "北京市"),
+        Column("home_city", "所在市", "text", True, "如 北京市", "北京市"),
+        Column("contact_name", "联系人", "text", True, "", "王经理"),
+        Column("contact_phone", "联系电话", "text", True, "5–30 位数字，可含 + - ( ) 空格", "010-12345678"),
+    ],
+    ImportKind.pairings: [
+        Column("unit_id", "帮扶单位编号", "id", rule="与“帮扶单位统一社会信用代码”二选一", example="12"),
+        Column("unit_credit_code", "帮扶单位统一社会信用代码", "credit",
+               rule="与“帮扶单位编号”二选一；单位须已登记", example="91110108MA01ABCDEN"),
+        Column("village_code", "村代码", "code", True, "村须已登记且在您的管辖区划内", "530102001001"),
+        Column("signed_on", "签订日期", "date", True, "YYYY-MM-DD", "2020-04-20"),
+        Column("committed_funds_wan", "至少投入扶贫资金（万元）", "wan", True, "≥ 0", "50"),
+        Column("valid_until", "有效期至", "date", rule="选填：空白为活动结束日期", example="2020-12-31"),
+    ],
+    ImportKind.plans: [
+        Column("pairing_id", "结对编号", "id", True, "结对须在您的管辖范围内；已有计划书的将被替换", "12"),
+        Column("industry.planned_funds_wan", "计划投入资金（万元）", "wan", True, "≥ 0；无计划填零", "50"),
+        Column("industry.planned_materials_wan", "计划投入物资（万元，市场价值）", "wan", True, "≥ 0", "10"),
+        Column("industry.usage_plan", "资金、物资用途规划", "text", rule="不超过 2000 字", example="建设蔬菜大棚 10 座"),
+        Column("industry.has_project", "有无相关项目", "bool", True, _BOOL_RULE, "有"),
+        Column("industry.project_plan", "促进产业扶贫计划", "text", rule="有相关项目时必填",
+               example="发展设施蔬菜，合作社带动贫困户"),
+        Column("consumption.sales_target_wan", "计划销售收入（万元）", "wan", True, "≥ 0", "30"),
+        Column("consumption.self_purchase_wan", "帮扶单位自购（万元）", "wan", True,
+               "≥ 0；自购 + 链接市场 ≤ 计划销售收入", "10"),
+        Column("consumption.market_link_wan", "链接市场销售（万元）", "wan", True, "≥ 0", "20"),
+        Column("employment.jobs_target", "计划解决就业（人）", "int", True, "≥ 0", "20"),
+        Column("employment.unit_jobs", "帮扶单位用工（人）", "int", True, "四项之和 ≤ 计划解决就业", "5"),
+        Column("employment.outside_jobs", "外出就业（不含帮扶单位用工）（人）", "int", True, "≥ 0", "10"),
+        Column("employment.entrepreneurship_jobs", "创业就业（人）", "int", True, "≥ 0", "2"),
+        Column("employment.public_welfare_jobs", "公益岗位（人）", "int", True, "≥ 0", "3"),
+        Column("training.trainees_target", "计划培训（人）", "int", True, "≥ 0", "40"),
+        Column("training.training_plan", "培训计划", "text", rule="不超过 2000 字", example="种植技术培训 4 期"),
+        Column("stationing.will_station", "是否派驻村力量", "bool", True, _BOOL_RULE, YES),
+        Column("stationing.stationed_target", "计划驻村人数", "int", True,
+               "派驻时 ≥ 1；不派驻填 0", "2"),
+        Column("stationing.members", "驻村人员名单", "members", rule="人数不超过计划驻村人数；不派驻时留空",
+               example="张三、李四"),
+        Column("stationing.start_date", "驻村人员入村时间", "date", rule="派驻时必填（以第一个人为准）",
+               example="2020-06-01"),
+    ],
+    ImportKind.reports: [
+        Column("pairing_id", "结对编号", "id", True, "结对须在您的管辖范围内（信息联络员：本单位的结对）", "12"),
+        Column("week", "周次", "week", True, "ISO 周次 YYYY-Www；同一结对同一周再次导入将替换", "2020-W27"),
+        Column("funds_arrived_wan", "资金已到位总投入（万元）", "wan", True, "累计数，≥ 0", "20"),
+        Column("materials_arrived_wan", "物资已到位（万元）", "wan", True, "累计数，≥ 0", "5"),
+        Column("industry_plan_done", "是否已完成计划", "bool", True, "1/0（也可填 是/否）", "0"),
+        Column("sales_done_wan", "已完成销售（万元）", "wan", True, "累计数，≥ 0", "12.5"),
+        Column("jobs_done", "已解决就业人数", "int", True, "累计数，≥ 0", "8"),
+        Column("trained_done", "已完成培训人数", "int", True, "累计数，≥ 0", "15"),
+        Column("stationed_now", "已驻村人数", "int", True, "当前在村人数，可以减少", "2"),
+        Column("beneficiaries", "带动贫困人口数", "int", rule="选填，≥ 0", example="30"),
+        Column("progress", "本周项目进展", "text", True, "必填，不超过 2000 字", "大棚主体完工"),
+        Column("story.title", "案例故事标题", "text", rule="选填，不超过 200 字", example="大棚里的新希望"),
+        Column("story.body", "案例故事正文", "text", rule="选填；填写标题时必填", example="……"),
+        Column("correction_note", "更正说明", "text", rule="累计数比上一次填报减少时必填", example=""),
+    ],
+}
+
+KIND_NAMES = {ImportKind.villages: "村", ImportKind.units: "帮扶单位", ImportKind.pairings: "结对帮扶协议",
+              ImportKind.plans: "结对帮扶计划书", ImportKind.reports: "每周项目进展"}
+ZERO_WIDTH = re.compile("[\ufeff\u200b\u200c\u200d\u2060]")
+# Columns of which at least one must be in the file.
+ONE_OF = {ImportKind.pairings: ("unit_id", "unit_credit_code")}
+
+
+def _visible(text: object) -> str:
+    """Without a byte-order mark or zero-width characters a text editor left in the cell."""
+    return ZERO_WIDTH.sub("", "" if text is None else str(text)).strip()
+
+
+def normalise(text: object) -> str:
+    """Header text as compared: full-width forms folded (（万元） = (万元)), no spaces, no leading
+    “其中：” of the paper form's sub-items, no required-mark *, case-insensitive."""
+    folded = unicodedata.normalize("NFKC", _visible(text))
+    folded = re.sub(r"\s+", "", folded).strip("*")
+    folded = re.sub(r"^其中[:]?", "", folded)
+    return folded.casefold()
+
+
+def _index(kind: ImportKind) -> dict[str, Column]:
+    found: dict[str, Column] = {}
+    for col in COLUMNS[kind]:
+        for name in (col.field, col.label, *col.aliases):
+            found[normalise(name)] = col
+    return found
+
+
+_INDEX = {kind: _index(kind) for kind in ImportKind}
+
+
+@dataclass
+class Header:
+    """Which position of the file holds which column, and the header text the file used."""
+
+    positions: dict[str, int]  # field -> position in the row
+    texts: dict[str, str]  # field -> the header cell as written in the file
+    width: int  # number of header cells up to the last non-empty one
+
+    def column_name(self, field: str) -> str:
+        """How an error names a column: the file's own header text, else the API field name."""
+        return self.texts.get(field, field)
+
+
+def match_header(kind: ImportKind, cells: list[object]) -> tuple[Header, list[dict]]:
+    """The header row read against the kind's columns; errors are reported on row 1."""
+    index = _INDEX[kind]
+    texts = [_visible(c) for c in cells]
+    while texts and not texts[-1]:
+        texts.pop()
+    positions: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    errors = []
+    for pos, text in enumerate(texts):
+        if not text:
+            errors.append(_head_error(f"第 {pos + 1} 列", f"第 {pos + 1} 列的表头为空：请填写列名或删除该列"))
+            continue
+        col = index.get(normalise(text))
+        if col is None:
+            errors.append(_head_error(text, f"不能识别的列“{text}”：{KIND_NAMES[kind]}导入模板没有此列，"
+                                            "请使用模板中的列名（中文表头或字段名）"))
+        elif col.field in positions:
+            errors.append(_head_error(text, f"列“{text}”与第 {positions[col.field] + 1} 列"
+                                            f"“{shown[col.field]}”是同一列，请只保留一列"))
+        else:
+            positions[col.field], shown[col.field] = pos, text
+    for col in COLUMNS[kind]:
+        if col.required and col.field not in positions:
+            errors.append(_head_error(col.label, f"缺少必填列“{col.label}”（字段名 {col.field}）"))
+    if kind in ONE_OF and not any(f in positions for f in ONE_OF[kind]):
+        labels = "”或“".join(_label(kind, f) for f in ONE_OF[kind])
+        errors.append(_head_error(_label(kind, ONE_OF[kind][0]), f"缺少列：须有“{labels}”其中一列"))
+    return Header(positions, shown, len(texts)), errors
+
+
+def _label(kind: ImportKind, field: str) -> str:
+    return next(c.label for c in COLUMNS[kind] if c.field == field)
+
+
+def _head_error(column: str, msg: str) -> dict:
+    return {"row": 1, "column": column, "msg": msg}
+
+
+# --- template files -------------------------------------------------------------------------
+
+
+def template_csv(kind: ImportKind) -> bytes:
+    """The header row only, UTF-8 with BOM so that Excel opens the Chinese labels correctly."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([c.label for c in COLUMNS[kind]])
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def template_xlsx(kind: ImportKind) -> bytes:
+    """Sheet 1: the header row to fill under; sheet 2 “填写说明”: every column, its field name,
+    whether it is required, its type, rule and an example."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
+                                        "strings_to_formulas": False, "strings_to_urls": False})
+    head = book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "align": "center",
+                            "bg_color": "#F2F2F2", "border": 1})
+    head_required = book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter",
+                                     "align": "center", "bg_color": "#FCE4D6", "border": 1})
+    as_text = book.add_format({"num_format": "@"})
+    as_date = book.add_format({"num_format": "yyyy-mm-dd"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    bold = book.add_format({"bold": True})
+
+    ws = book.add_worksheet(KIND_NAMES[kind])
+    columns = COLUMNS[kind]
+    for pos, col in enumerate(columns):
+        # Codes typed into a number cell lose leading zeros or turn into 5.3E+11: keep them text.
+        fmt = as_text if col.type in ("code", "credit", "text", "week", "members") else \
+            as_date if col.type == "date" else None
+        ws.set_column(pos, pos, col.width, fmt)
+        ws.write(0, pos, col.label, head_required if col.required else head)
+        if col.type == "bool":
+            ws.data_validation(1, pos, 100_000, pos, {
+                "validate": "list", "source": [YES, NO, "有", "无", "1", "0"], "error_type": "warning"})
+        elif col.type == "kind":
+            ws.data_validation(1, pos, 100_000, pos, {
+                "validate": "list", "source": list(KIND_LABELS.values()), "error_type": "warning"})
+    ws.set_row(0, 36)
+    ws.freeze_panes(1, 0)
+
+    notes = book.add_worksheet("填写说明")
+    notes.write(0, 0, f"{KIND_NAMES[kind]}导入模板 · 填写说明", bold)
+    notes.merge_range(1, 0, 1, 5, "在第一个工作表的表头下逐行填写，一行一条；表头可用中文列名或字段名。导入要么全部成功，"
+                      "要么全部不导入：任何一行有误，整个文件都不会保存，并列出每一处错误（行号按表格计，表头为第 1 行）。"
+                      "底色为橙色的列必须保留在表中。", wrap)
+    heads = ["列名（表头）", "字段名", "是否必有", "类型", "填写规则", "示例"]
+    for pos, text in enumerate(heads):
+        notes.write(3, pos, text, head)
+    for r, col in enumerate(columns, start=4):
+        notes.write_row(r, 0, [col.label, col.field, "是" if col.required else "否",
+                               TYPE_LABELS[col.type], col.rule, col.example], wrap)
+    for pos, width in enumerate([30, 34, 9, 22, 48, 22]):
+        notes.set_column(pos, pos, width)
+    notes.set_row(1, 48)
+    book.close()
+    return buffer.getvalue()

@@ -1,0 +1,269 @@
+"""Time a 50,000-row weekly-report import through the real import service, and measure its memory.
+
+Usage: python bench/imports.py [--url postgresql+psycopg://root@127.0.0.1:5432/bangfu_bench_imports]
+                               [--pairings 2500] [--weeks 20]
+
+The database is dropped and re-created, migrated with Alembic, and given one county of
+`--pairings` pairings with plans. Files of pairings × weeks report rows (2,500 × 20 = 50,000) are
+written as CSV and xlsx, then imported as the county officer would: every row through ReportIn,
+put_report (week rules, cumulative checks, lock, audit) and the S1–S6 flag rules, in one
+transaction with a savepoint per row. A third run has one bad row at the very end: the file is
+rejected and nothing is stored.
+
+Each run happens in a fresh process, so that its peak resident memory (getrusage maxrss) is its
+own. tracemalloc slows this allocation-heavy work about 2.5 times, so the timed runs go without
+it, and the tracemalloc peak (Python allocations during the import only) comes from separate
+traced runs: `--trace csv` (the default), `--trace csv,xlsx,bad`, `--trace all` or `--trace none`.
+"""
+
+import argparse
+import csv
+import multiprocessing
+import os
+import resource
+import tempfile
+import time
+import tracemalloc
+from datetime import date, timedelta
+from decimal import Decimal
+
+# Only the standard library at the top: the parent process stays small, because Linux carries a
+# process's peak resident size across fork and exec into the children that measure it.
+
+COUNTY = "530102000000"
+TODAY = date(2020, 9, 30)
+FIRST_MONDAY = date(2020, 4, 13)  # 2020-W16
+FIELDS = ["pairing_id", "week", "funds_arrived_wan", "materials_arrived_wan", "industry_plan_done",
+          "sales_done_wan", "jobs_done", "trained_done", "stationed_now", "beneficiaries", "progress"]
+
+
+def settings_for(url: str):
+    from app.config import Settings
+
+    return Settings(database_url=url, today=TODAY, _env_file=None)
+
+
+def build_database(url: str, pairings: int) -> list[int]:
+    import psycopg
+    from sqlalchemy.engine import make_url
+    from sqlmodel import Session
+
+    from app.auth.models import Role, User
+    from app.db import create_db_engine
+    from app.migrate import upgrade
+    from app.pairings.models import Pairing, Plan
+    from app.regions.models import Region, Village
+    from app.units.models import Unit, credit_check_char
+
+    parsed = make_url(url)
+    admin = f"postgresql://{parsed.username}@{parsed.host}:{parsed.port or 5432}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{parsed.database}"')
+    upgrade(url)
+    engine = create_db_engine(url)
+    with Session(engine) as session:
+        session.add_all([Region(code="530000000000", name="云南省", level="province"),
+                         Region(code="530100000000", name="昆明市", level="city", parent_code="530000000000"),
+                         Region(code=COUNTY, name="五华区", level="county", parent_code="530100000000")])
+        villages_needed = (pairings + 2) // 3  # three units a village, under the limit of five
+        townships = sorted({f"530102{100 + n // 999:03d}000" for n in range(villages_needed)})
+        session.add_all([Region(code=t, name=f"第{i + 1}镇", level="township", parent_code=COUNTY)
+                         for i, t in enumerate(townships)])
+        session.flush()
+        villages = [Village(code=f"530102{100 + n // 999:03d}{n % 999 + 1:03d}", name=f"第{n + 1}村",
+                            township_code=f"530102{100 + n // 999:03d}000", county_code=COUNTY,
+                            city_code="530100000000", province_code="530000000000",
+                            registered_poor=n % 2 == 0, poor_households=100, poor_population=400)
+                    for n in range(villages_needed)]
+        units = []
+        for n in range(1, pairings + 1):
+            first17 = f"91530102{n:09d}"
+            units.append(Unit(name=f"帮扶单位{n:05d}有限公司", kind="private_enterprise",
+                              credit_code=first17 + credit_check_char(first17), home_province="云南省",
+                              home_city="昆明市", contact_name="联系人", contact_phone="0871-1234567"))
+        session.add_all(villages + units)
+        session.flush()
+        rows = [Pairing(unit_id=units[n].id, village_id=villages[n // 3].id, signed_on=date(2020, 4, 8),
+                        committed_funds_wan=Decimal(100), valid_until=date(2020, 12, 31))
+                for n in range(pairings)]
+        session.add_all(rows)
+        session.flush()
+        session.add_all([Plan(pairing_id=p.id, planned_funds_wan=Decimal(100), planned_materials_wan=Decimal(20),
+                              sales_target_wan=Decimal(50), self_purchase_wan=Decimal(20),
+                              market_link_wan=Decimal(30), jobs_target=20, unit_jobs=20, trainees_target=40,
+                              will_station=True, stationed_target=2, members=["张三", "李四"],
+                              start_date=date(2020, 5, 1), status="confirmed") for p in rows])
+        session.add(User(username="county", password_hash="x", display_name="五华区扶贫办",
+                         role=Role.officer, region_code=COUNTY))
+        session.commit()
+        ids = [p.id for p in rows]
+    engine.dispose()
+    return ids
+
+
+def report_rows(pairing_ids: list[int], weeks: int, bad_last: bool):
+    """Week after week, every pairing's cumulative figures growing towards its plan."""
+    from app.common import week_of
+
+    total = len(pairing_ids) * weeks
+    n = 0
+    for w in range(weeks):
+        week = week_of(FIRST_MONDAY + timedelta(weeks=w))
+        share = Decimal(w + 1) / Decimal(weeks)
+        for pairing_id in pairing_ids:
+            n += 1
+            funds = (Decimal(100) * share).quantize(Decimal("0.01"))
+            if bad_last and n == total:
+                funds = Decimal(-1)
+            yield [pairing_id, week, funds, (Decimal(20) * share).quantize(Decimal("0.01")), 0,
+                   (Decimal(50) * share).quantize(Decimal("0.01")), int(20 * share), int(40 * share), 2,
+                   int(200 * share) + 1, f"第 {w + 1} 周：按计划推进"]
+
+
+def labels() -> list[str]:
+    from app.imports.models import ImportKind
+    from app.imports.templates import COLUMNS
+
+    by_field = {c.field: c.label for c in COLUMNS[ImportKind.reports]}
+    return [by_field[f] for f in FIELDS]
+
+
+def write_csv(path: str, pairing_ids, weeks, bad_last=False) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(labels())
+        for row in report_rows(pairing_ids, weeks, bad_last):
+            writer.writerow(row)
+
+
+def write_xlsx(path: str, pairing_ids, weeks) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path, {"constant_memory": True})
+    sheet = book.add_worksheet("每周项目进展")
+    sheet.write_row(0, 0, labels())
+    for r, row in enumerate(report_rows(pairing_ids, weeks, False), start=1):
+        # As Excel stores typed numbers: floats.
+        sheet.write_row(r, 0, [float(v) if isinstance(v, Decimal) else v for v in row])
+    book.close()
+
+
+def reset(url: str) -> None:
+    from sqlalchemy import text
+
+    from app.db import create_db_engine
+
+    engine = create_db_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE report, flag, audit_event RESTART IDENTITY"))
+    engine.dispose()
+
+
+def run_import(url: str, path: str, trace: bool, queue) -> None:
+    """In a fresh process: import the file once, report time, memory and what was stored."""
+    from sqlalchemy import func, select
+    from sqlmodel import Session
+
+    from app.auth.models import User
+    from app.db import create_db_engine
+    from app.imports.models import ImportKind
+    from app.imports.service import import_file
+    from app.reports.models import Report
+
+    settings = settings_for(url)
+    engine = create_db_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        actor = session.scalars(select(User).where(User.username == "county")).one()
+        session.commit()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if trace:
+            tracemalloc.start()
+        started = time.perf_counter()
+        with open(path, "rb") as raw:
+            result = import_file(session, settings, actor, ImportKind.reports, raw, os.path.basename(path))
+        session.commit()
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] if trace else None
+        tracemalloc.stop()
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        stored = session.scalar(select(func.count()).select_from(Report))
+    engine.dispose()
+    queue.put({"elapsed": elapsed, "rows": result.rows, "created": result.created, "errors": result.errors[:3],
+               "error_count": len(result.errors), "tracemalloc_peak": peak, "rss_before": rss_before * 1024,
+               "rss_peak": rss_after * 1024, "stored": stored})
+
+
+def reset_in_child(url: str, queue) -> None:
+    reset(url)
+    queue.put(None)
+
+
+def prepare(url: str, pairings: int, weeks: int, files: dict[str, str], queue) -> None:
+    """In a child process: the database, and the three files."""
+    started = time.perf_counter()
+    ids = build_database(url, pairings)
+    built = time.perf_counter() - started
+    write_csv(files["csv"], ids, weeks)
+    write_xlsx(files["xlsx"], ids, weeks)
+    write_csv(files["bad"], ids, weeks, bad_last=True)
+    reset(url)
+    queue.put({"pairings": len(ids), "built": built})
+
+
+def in_child(target, *args) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    child = ctx.Process(target=target, args=(*args, queue))
+    child.start()
+    outcome = queue.get()
+    child.join()
+    return outcome
+
+
+def mb(n: int) -> str:
+    return f"{n / (1024 * 1024):7.1f} MB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", default="postgresql+psycopg://root@127.0.0.1:5432/bangfu_bench_imports")
+    parser.add_argument("--pairings", type=int, default=2500)
+    parser.add_argument("--weeks", type=int, default=20)
+    parser.add_argument("--trace", default="csv", help="runs to repeat under tracemalloc: csv,xlsx,bad, all or none")
+    args = parser.parse_args()
+    rows = args.pairings * args.weeks
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {"csv": os.path.join(tmp, "reports.csv"), "xlsx": os.path.join(tmp, "reports.xlsx"),
+                 "bad": os.path.join(tmp, "reports-bad-last-row.csv")}
+        ready = in_child(prepare, args.url, args.pairings, args.weeks, files)
+        print(f"database: {ready['pairings']:,} pairings with plans in {ready['built']:.1f} s")
+        for name, path in files.items():
+            print(f"file {name:4s}: {rows:,} rows, {os.path.getsize(path) / 1e6:.1f} MB")
+        parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        print(f"(this parent process: maxrss {mb(parent).strip()})")
+        runs = [("csv", "CSV, all good"), ("xlsx", "xlsx, all good"), ("bad", "CSV, last row bad")]
+        traced = {"all": set(files), "none": set()}.get(args.trace, set(args.trace.split(",")))
+        print(f"\n{'run':30s} {'time':>8s} {'rows/s':>7s} {'tracemalloc peak':>17s} {'maxrss at start':>16s}"
+              f" {'maxrss peak':>12s}  outcome")
+        for trace in (False, True):
+            for name, label in runs:
+                if trace and name not in traced:
+                    continue
+                in_child(reset_in_child, args.url)
+                out = in_child(run_import, args.url, files[name], trace)
+                if name == "bad":
+                    assert out["error_count"] == 1 and out["stored"] == 0, out
+                    first = out["errors"][0]
+                    outcome = f"rejected: row {first['row']} “{first['column']}”, {out['stored']} stored"
+                else:
+                    assert out["error_count"] == 0 and out["stored"] == rows, out
+                    outcome = f"{out['created']:,} created, {out['stored']:,} stored"
+                peak = mb(out["tracemalloc_peak"]) if trace else "(not traced)"
+                print(f"{label + (' [traced]' if trace else ''):30s} {out['elapsed']:7.1f}s "
+                      f"{out['rows'] / out['elapsed']:7.0f} {peak:>17s} {mb(out['rss_before']):>16s} "
+                      f"{mb(out['rss_peak']):>12s}  {outcome}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
