@@ -33,13 +33,19 @@ FIELD_LABELS = {
     "beneficiaries": "带动贫困人口数", "progress": "本周项目进展", "story": "案例故事",
     "title": "标题", "body": "正文", "correction_note": "更正说明",
     "limit": "每页条数", "offset": "跳过条数", "format": "导出格式", "month": "月份",
-    "resolution": "核实结果", "note": "核实说明", "file": "文件", "kind": "导入类型",
+    "resolution": "核实结果", "note": "核实说明", "file": "文件",
     "industry": "举措一 加大资金投入，促进产业扶贫", "consumption": "举措二 消费扶贫",
     "employment": "举措三 促进就业", "training": "举措四 技能培训", "stationing": "举措五 派驻力量",
 }
 
 
+# Path and query parameters whose name means something else in a body.
+PARAMETER_LABELS = {("path", "kind"): "导入类型"}
+
+
 def label_for(loc: tuple | list) -> str:
+    if len(loc) == 2 and tuple(loc) in PARAMETER_LABELS:
+        return PARAMETER_LABELS[tuple(loc)]
     for part in reversed(loc):
         if isinstance(part, str) and part != "body":
             return FIELD_LABELS.get(part, part)
