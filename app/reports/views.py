@@ -21,7 +21,7 @@ from app.common import (
     week_of,
 )
 from app.deps import SessionDep, SettingsDep
-from app.errors import Forbidden, Invalid
+from app.errors import Invalid
 from app.pairings.models import Plan
 from app.pairings.service import get_pairing_row
 from app.pairings.views import places
@@ -138,9 +138,9 @@ def _context(session, settings, scope, user, pairing_id: int, week: str):
         "may_edit": (user.role != "liaison" or user.unit_id == pairing.unit_id) and locked is None,
         "locked": locked, "flags": review.flags_for(session, pairing_id, week),
         "FLAG_STATUS_LABELS": FLAG_STATUS_LABELS,
-        "may_review": report is not None and locked is None and _county_reviewer(user),
+        "may_review": report is not None and locked is None and review.may_review(user),
         # 典型案例: featuring a story changes no figure, so a locked week may still be featured.
-        "may_feature": report is not None and bool(report.story_body) and _county_reviewer(user),
+        "may_feature": report is not None and bool(report.story_body) and review.may_review(user),
         "featured": is_featured(report),
     }
 
@@ -175,14 +175,6 @@ async def report_save(pairing_id: int, week: str, request: Request, session: Ses
     if not created:
         notice = "本周进展已更新，等待县扶贫办审核"
     return _page(request, session, settings, scope, user, pairing_id, week, notice=notice)
-
-
-def _county_reviewer(user) -> bool:
-    try:
-        review.require_county_reviewer(user)
-    except Forbidden:
-        return False
-    return True
 
 
 @router.post("/pairings/{pairing_id}/reports/{week}/approve")

@@ -39,22 +39,34 @@ def is_county_officer(user: User) -> bool:
         level_of(user.region_code) == Level.county
 
 
-def require_county_reviewer(user: User) -> None:
+def may_review(user: User) -> bool:
     """Plans and reports are confirmed, approved or returned by the county (or an admin)."""
-    if not (user.role == Role.admin or is_county_officer(user)):
-        raise Forbidden("只有县扶贫办工作人员可以审核计划书和周报")
+    return user.role == Role.admin or is_county_officer(user)
 
 
-def require_province_reviewer(user: User, county_code: str) -> None:
+def may_submit(user: User, county_code: str) -> bool:
+    """A county's week table is sent up by that county (or an admin)."""
+    return user.role == Role.admin or (is_county_officer(user) and user.region_code == county_code)
+
+
+def may_decide(user: User, county_code: str) -> bool:
     """County submissions are accepted or returned above the county: by its city or province
     (SPEC "Who uses it"), the national office and admins."""
     scope = scope_of(user)
     if user.role == Role.admin or scope.everything:
-        return
-    if user.role == Role.officer and level_of(user.region_code) in (Level.province, Level.city) \
-            and scope.contains_code(county_code):
-        return
-    raise Forbidden("只有市、省扶贫办（或国务院扶贫办）可以接收或退回县级上报")
+        return True
+    return (user.role == Role.officer and level_of(user.region_code) in (Level.province, Level.city)
+            and scope.contains_code(county_code))
+
+
+def require_county_reviewer(user: User) -> None:
+    if not may_review(user):
+        raise Forbidden("只有县扶贫办工作人员可以审核计划书和周报")
+
+
+def require_province_reviewer(user: User, county_code: str) -> None:
+    if not may_decide(user, county_code):
+        raise Forbidden("只有市、省扶贫办（或国务院扶贫办）可以接收或退回县级上报")
 
 
 # --- flags ----------------------------------------------------------------------------------
@@ -267,7 +279,7 @@ def _county(session: Session, scope: Scope, code: str) -> Region:
 def submit_week(session: Session, settings: Settings, actor: User, county_code: str, week: str) -> Submission:
     scope = scope_of(actor)
     _county(session, scope, county_code)
-    if not (actor.role == Role.admin or (is_county_officer(actor) and actor.region_code == county_code)):
+    if not may_submit(actor, county_code):
         raise Forbidden("只有本县扶贫办可以上报本县统计表")
     table = county_table(session, settings, scope, county_code, week)
     current = live_submission(session, county_code, table.week)

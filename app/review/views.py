@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.auth.scope import scope_of
 from app.common import check_week
 from app.deps import SessionDep, SettingsDep
-from app.errors import Forbidden, Invalid
+from app.errors import Invalid
 from app.pairings.models import Pairing, Plan, PlanStatus
 from app.regions.models import Village
 from app.reports.models import Report, ReportStatus
@@ -115,20 +115,12 @@ def submit_week(code: str, week: str, request: Request, session: SessionDep, set
                             notice=f"{week} 统计表已上报省扶贫办（上报编号 {submission.id}），本周周报已锁定")
 
 
-def _may_decide(user, county_code: str) -> bool:
-    try:
-        service.require_province_reviewer(user, county_code)
-    except Forbidden:
-        return False
-    return True
-
-
 def _submission_page(request, session, user, submission, notice=None, errors=None, status_code=200):
     history = service.list_submissions(session, scope_of(user), submission.county_code)
     return render(request, "review/submission.html", {
         "title": f"上报统计表 {submission.week}", "submission": submission, "table": submission.snapshot,
         "status_label": SUBMISSION_STATUS_LABELS[SubmissionStatus(submission.status)],
-        "may_decide": _may_decide(user, submission.county_code)
+        "may_decide": service.may_decide(user, submission.county_code)
                       and submission.status == SubmissionStatus.submitted,
         "history": history, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS,
         "columns": COLUMNS, "groups": GROUPS, "legend": LEGEND, "increase_keys": INCREASE_KEYS,

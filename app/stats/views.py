@@ -53,8 +53,7 @@ def county_page(code: str, request: Request, session: SessionDep, settings: Sett
         "base": f"/counties/{code}/table",
         "flags": flagged_cells(review.open_flags_by_pairing(session, code, table.week)),
         "submission": submission, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS,
-        "may_submit": not live and (user.role == "admin" or (review.is_county_officer(user)
-                                                             and user.region_code == code)),
+        "may_submit": not live and review.may_submit(user, code),
     }, block="annex")
 
 
