@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test`. Everything installs from uv.lock.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,22 +7,35 @@ PORT ?= 8000
 # The demo campaign ran in 2020: pin the campaign clock inside it unless told otherwise.
 DEMO_TODAY ?= 2020-07-15
 
-.PHONY: run test install install-test serve migrate demo clean bench bench-data
+# uv itself is pinned and installed into a tools venv of its own, so a fresh machine needs only Python.
+UV_VERSION ?= 0.13.9
+TOOLS ?= .tools
+UV := $(TOOLS)/bin/uv
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --quiet --python $(PYTHON)
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+.PHONY: run test lint install install-test migrate demo clean bench bench-data bench-imports lock
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+# The runtime alone; a development install (tests, lint, benchmarks) includes it, so `make run`
+# after `make test` keeps the development tools.
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(SYNC) --no-default-groups
+	@rm -f $(VENV)/.installed-dev
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $@
+$(VENV)/.installed-dev: pyproject.toml uv.lock | $(UV)
+	$(SYNC) --all-groups
+	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-dev
+
+# After changing a dependency in pyproject.toml: write uv.lock anew, then commit both.
+lock: | $(UV)
+	UV_PYTHON_DOWNLOADS=never $(UV) lock --python $(PYTHON)
 
 migrate: install
 	$(BIN)/bangfu migrate
@@ -36,18 +49,23 @@ run: demo
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The architecture (import-linter contracts in pyproject.toml), strict types and lint.
+lint: install-test
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/ruff check app tests bench migrations
+
 clean:
-	rm -rf $(VENV) data/*.db data/*.db-wal data/*.db-shm
+	rm -rf $(VENV) $(TOOLS) data/*.db data/*.db-wal data/*.db-shm
 
 BENCH_URL ?= postgresql+psycopg://root@127.0.0.1:5432/bangfu_bench
 
-bench-data: install
+bench-data: $(VENV)/.installed-dev
 	$(BIN)/python bench/generate.py --url $(BENCH_URL)
 
-bench: install
+bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/tables.py --url $(BENCH_URL)
 
 # bench/imports.py: 50,000 weekly reports imported through the import service (scratch database bangfu_bench_imports).
-.PHONY: bench-imports
-bench-imports: install
+bench-imports: $(VENV)/.installed-dev
 	$(BIN)/python bench/imports.py
