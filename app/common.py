@@ -1,9 +1,10 @@
-"""Shared value types: money in 万元, list pages, ISO weeks and the campaign clock."""
+"""Shared value types: money in 万元, UTC times, list pages, ISO weeks and the campaign clock."""
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -15,8 +16,8 @@ from pydantic import (
     PlainSerializer,
 )
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Numeric, TypeDecorator, func, select
-from sqlmodel import SQLModel
+from sqlalchemy import DateTime, Dialect, Numeric, Select, TypeDecorator, func, select
+from sqlmodel import Session, SQLModel
 
 from app.config import Settings
 from app.errors import Invalid
@@ -37,7 +38,7 @@ MONEY_SCALE = 4
 _FOUR_PLACES = Decimal(1).scaleb(-MONEY_SCALE)
 
 
-class Money(TypeDecorator):
+class Money(TypeDecorator[Decimal]):
     """NUMERIC(14, 4) of 万元: up to 10 digits before the point, more than any pairing needs.
 
     PostgreSQL keeps NUMERIC exactly. SQLite would keep it as a floating-point REAL, so there the
@@ -48,12 +49,12 @@ class Money(TypeDecorator):
     impl = Numeric(14, MONEY_SCALE, asdecimal=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":
             return value
         return int(Decimal(value).scaleb(MONEY_SCALE).to_integral_value(rounding=ROUND_HALF_UP))
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         if dialect.name == "sqlite":
@@ -61,11 +62,26 @@ class Money(TypeDecorator):
         return Decimal(value)
 
 
-MONEY_SQL = Money()
+class UtcDateTime(TypeDecorator[datetime]):
+    """TIMESTAMP WITH TIME ZONE that always comes back aware, in UTC. PostgreSQL keeps the zone;
+    SQLite keeps none, so there the stored value is UTC and the zone is put back on reading."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 _TWO_PLACES = Decimal("0.01")
 
 
-def format_decimal(value: Decimal) -> str:
+def format_decimal(value: Decimal | int) -> str:
     """'12.5000' -> '12.5', '50.0000' -> '50', never exponent notation or '-0'."""
     if value == 0:
         return "0"
@@ -79,11 +95,15 @@ def quantize_money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _ascii_number(value):
+def _ascii_number(value: object) -> object:
     # Decimal() reads full-width and other Unicode digits; a typed amount must be plain digits.
     if isinstance(value, str) and not value.strip().isascii():
         raise PydanticCustomError("decimal_parsing", "Input should be a valid decimal")
     return value
+
+
+def _plain_zero(value: Decimal) -> Decimal:
+    return value if value else Decimal(0)
 
 
 # Input: a decimal string or number, at most 4 places; output: a JSON string. "-0" is 0.
@@ -91,11 +111,13 @@ Wan = Annotated[
     Decimal,
     BeforeValidator(_ascii_number),
     Field(ge=0, max_digits=14, decimal_places=MONEY_SCALE),
-    AfterValidator(lambda value: value if value else Decimal(0)),
+    AfterValidator(_plain_zero),
     PlainSerializer(format_decimal, return_type=str, when_used="json"),
 ]
 WanOut = Annotated[Decimal, PlainSerializer(format_decimal, return_type=str, when_used="json")]
-def _no_bool(value):
+
+
+def _no_bool(value: object) -> object:
     # Pydantic's lax mode would read true as 1; a head count is never a yes/no.
     if isinstance(value, bool):
         raise PydanticCustomError("int_type", "Input should be a valid integer")
@@ -214,13 +236,26 @@ def campaign_weeks(settings: Settings) -> list[str]:
     return weeks
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def paginate(session, statement, limit: int, offset: int) -> tuple[list, int]:
-    """One page of `statement`'s rows and the count of all of them."""
+def count(session: Session, statement: Select[Any]) -> int:
+    """How many rows `statement` selects."""
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    rows = session.execute(statement.limit(limit).offset(offset)).all()
-    return rows, total or 0
+    return int(total or 0)
+
+
+def page_of(session: Session, statement: Select[tuple[T]], limit: int, offset: int) -> tuple[list[T], int]:
+    """One page of the single entity or value `statement` selects, and the count of all of them."""
+    items = list(session.scalars(statement.limit(limit).offset(offset)))
+    return items, count(session, statement)
+
+
+def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """{"industry.planned_funds_wan": 1} -> {"industry": {"planned_funds_wan": 1}}: the request body
+    a form or a spreadsheet row of dotted names stands for."""
+    body: dict[str, Any] = {}
+    for name, value in flat.items():
+        target = body
+        *parents, leaf = name.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return body

@@ -1,17 +1,14 @@
-"""Typed dependencies shared by the API and the pages."""
+"""Typed dependencies every route may take: the request's database session, the settings and the
+list page asked for."""
 
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
-from app.auth.models import User
-from app.auth.scope import Scope, scope_of
-from app.auth.service import user_for_token
+from app.common import LIMIT_DEFAULT, LIMIT_MAX
 from app.config import Settings
 from app.db import get_session
-from app.errors import Unauthorized
 
 # scope="function": the session commits when the handler returns, before the answer is sent, so a
 # failed commit can never follow a success reply.
@@ -19,32 +16,21 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_app_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+class PageParams:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=LIMIT_MAX, description="每页条数")] = LIMIT_DEFAULT,
+        offset: Annotated[int, Query(ge=0, description="跳过条数")] = 0,
+    ):
+        self.limit = limit
+        self.offset = offset
 
 
-def bearer_token(token: Annotated[str | None, Depends(oauth2_scheme)]) -> str:
-    if not token:
-        raise Unauthorized("需要登录：请在 Authorization 头中提供 Bearer 令牌")
-    return token
-
-
-TokenDep = Annotated[str, Depends(bearer_token)]
-
-
-def current_api_user(session: SessionDep, token: TokenDep) -> User:
-    return user_for_token(session, token)
-
-
-CurrentUser = Annotated[User, Depends(current_api_user)]
-
-
-def current_scope(user: CurrentUser) -> Scope:
-    return scope_of(user)
-
-
-ScopeDep = Annotated[Scope, Depends(current_scope)]
+PageDep = Annotated[PageParams, Depends()]

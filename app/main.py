@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth.api import router as auth_router
+from app.auth.views import router as login_pages
 from app.config import Settings, get_settings
 from app.db import create_db_engine
 from app.errors import DomainError, Invalid, TooManyAttempts, Unauthorized
@@ -25,28 +26,23 @@ from app.regions.api import router as regions_router
 from app.reports.api import router as reports_router
 from app.reports.views import router as report_pages
 from app.review.api import router as review_router
-from app.review.views import router as review_pages
 from app.stats.api import router as stats_router
 from app.stats.views import router as table_pages
 from app.units.api import router as units_router
-from app.web.pages import (
-    LoginRequired,
-    SecurityHeaders,
-    error_page,
-    login_required_handler,
-    use_timezone,
-)
-from app.web.views import router as web_router
+from app.web.pages import LoginRequired, SecurityHeaders, error_page, login_required_handler, use_timezone
+from app.worklist.views import router as worklist_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/v1"
+CONFLICT = "数据冲突：该记录已存在或刚被他人修改，请刷新后重试"
 
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
-def _domain_error(request: Request, exc: DomainError) -> Response:
+def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
     if not _is_api(request):
         message = exc.message if not isinstance(exc, Invalid) else exc.errors[0]["msg"]
         return error_page(request, exc.status_code, message)
@@ -60,20 +56,24 @@ def _domain_error(request: Request, exc: DomainError) -> Response:
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
 
-def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+def _integrity_error(request: Request, _exc: Exception) -> Response:
     # The services check uniqueness first; this answers the race two simultaneous writes can
     # still lose against the database's own constraints.
-    return JSONResponse({"detail": "数据冲突：该记录已存在或刚被他人修改，请刷新后重试"}, status_code=409)
+    if not _is_api(request):
+        return error_page(request, 409, CONFLICT)
+    return JSONResponse({"detail": CONFLICT}, status_code=409)
 
 
-def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-    errors = translate_errors(exc.errors())
+def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = translate_errors(list(exc.errors()))
     if not _is_api(request):
         return error_page(request, 422, "；".join(e["msg"] for e in errors))
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
     if _is_api(request) or request.url.path.startswith("/static"):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
                    stats_router, review_router, imports_router, public_router):
         app.include_router(router, prefix=API_PREFIX)
-    for router in (web_router, plan_pages, report_pages, table_pages, review_pages, import_pages,
+    for router in (login_pages, worklist_pages, plan_pages, report_pages, table_pages, import_pages,
                    public_pages):
         app.include_router(router)
 

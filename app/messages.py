@@ -1,54 +1,20 @@
-"""Validation messages in Chinese that name the field by the documents' own label."""
+"""Validation messages in Chinese that name the field by its label in the catalogue."""
 
+from collections.abc import Sequence
 from typing import Any
 
-FIELD_LABELS = {
-    # regions and villages
-    "code": "区划代码", "name": "名称", "level": "级别", "county_code": "县代码",
-    "parent_code": "上级区划代码", "listed": "是否挂牌督战村", "registered_poor": "是否建档立卡贫困村",
-    "poor_households": "贫困户数", "poor_population": "贫困人口数",
-    # units
-    "kind": "单位类型", "credit_code": "统一社会信用代码", "home_province": "所在省",
-    "home_city": "所在市", "contact_name": "联系人", "contact_phone": "联系电话",
-    # users
-    "username": "用户名", "password": "密码", "display_name": "姓名", "role": "角色",
-    "region_code": "所属区划代码", "unit_id": "帮扶单位编号",
-    # pairings
-    "village_code": "村代码", "signed_on": "签订日期", "committed_funds_wan": "至少投入扶贫资金（万元）",
-    "valid_until": "有效期至", "active": "是否有效",
-    # plan, annex 2
-    "planned_funds_wan": "计划投入资金（万元）", "planned_materials_wan": "计划投入物资（万元，市场价值）",
-    "usage_plan": "资金、物资用途规划", "has_project": "有无相关项目", "project_plan": "促进产业扶贫计划",
-    "sales_target_wan": "计划销售收入（万元）", "self_purchase_wan": "帮扶单位自购（万元）",
-    "market_link_wan": "链接市场销售（万元）", "jobs_target": "计划解决就业（人）",
-    "unit_jobs": "帮扶单位用工（人）", "outside_jobs": "外出就业（不含帮扶单位用工）（人）",
-    "entrepreneurship_jobs": "创业就业（人）", "public_welfare_jobs": "公益岗位（人）",
-    "trainees_target": "计划培训（人）", "training_plan": "培训计划", "will_station": "是否派驻村力量",
-    "stationed_target": "计划驻村人数", "members": "驻村人员名单", "start_date": "驻村人员入村时间",
-    "reason": "原因",
-    # weekly report
-    "week": "周次", "funds_arrived_wan": "资金已到位总投入（万元）", "materials_arrived_wan": "物资已到位（万元）",
-    "industry_plan_done": "是否已完成计划", "sales_done_wan": "已完成销售（万元）",
-    "jobs_done": "已解决就业人数", "trained_done": "已完成培训人数", "stationed_now": "已驻村人数",
-    "beneficiaries": "带动贫困人口数", "progress": "本周项目进展", "story": "案例故事",
-    "title": "标题", "body": "正文", "correction_note": "更正说明",
-    "limit": "每页条数", "offset": "跳过条数", "format": "导出格式", "month": "月份",
-    "resolution": "核实结果", "note": "核实说明", "file": "文件",
-    "industry": "举措一 加大资金投入，促进产业扶贫", "consumption": "举措二 消费扶贫",
-    "employment": "举措三 促进就业", "training": "举措四 技能培训", "stationing": "举措五 派驻力量",
-}
-
+from app.catalogue import error_label
 
 # Path and query parameters whose name means something else in a body.
 PARAMETER_LABELS = {("path", "kind"): "导入类型"}
 
 
-def label_for(loc: tuple | list) -> str:
-    if len(loc) == 2 and tuple(loc) in PARAMETER_LABELS:
-        return PARAMETER_LABELS[tuple(loc)]
+def label_for(loc: Sequence[str | int]) -> str:
+    if len(loc) == 2 and (str(loc[0]), str(loc[1])) in PARAMETER_LABELS:
+        return PARAMETER_LABELS[(str(loc[0]), str(loc[1]))]
     for part in reversed(loc):
         if isinstance(part, str) and part != "body":
-            return FIELD_LABELS.get(part, part)
+            return error_label(part) or part
     return "请求内容"
 
 

@@ -66,7 +66,7 @@ def main() -> None:
         pairings_per[BIG_COUNTY] = BIG_COUNTY_PAIRINGS
         vid = 0
         village_ids = {}
-        for p_code, city, county, name in county_list:
+        for p_code, city, county, _name in county_list:
             n_villages = max(VILLAGES_PER_COUNTY, pairings_per[county] * 2 // 5)
             ids = []
             for v in range(1, n_villages + 1):

@@ -10,10 +10,11 @@ from sqlmodel import Session
 
 from app.auth.models import Role, User
 from app.auth.service import hash_password, issue_token
+from app.codes import Level, ancestor_code, level_of
 from app.common import parse_week
 from app.config import Settings
 from app.pairings.models import Pairing, Plan, PlanStatus
-from app.regions.models import Level, Region, Village, ancestor_code, level_of
+from app.regions.models import Region, Village
 from app.reports.models import Report
 from app.units.models import Unit, credit_check_char
 

@@ -6,10 +6,11 @@ from sqlmodel import Session
 
 from app.auth.models import Role, User
 from app.cli import main
+from app.codes import Level
 from app.config import get_settings
 from app.db import create_db_engine
 from app.pairings.models import Pairing, Plan
-from app.regions.models import Level, Region, Village
+from app.regions.models import Region, Village
 from app.reports.models import Report
 from app.units.models import Unit, UnitKind
 

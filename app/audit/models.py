@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from app.common import utcnow
+from app.common import UtcDateTime, utcnow
 
 
 class AuditEvent(SQLModel, table=True):
@@ -14,7 +14,7 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
     actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     actor: str = Field(max_length=50)
     action: str = Field(max_length=30)

@@ -1,20 +1,28 @@
-"""Writing the audit trail. Services call `record` inside the same transaction as the change."""
+"""Writing and reading the audit trail. Services call `record` inside the same transaction as the
+change; who may read which part of the trail is the caller's policy."""
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col, select
 
 from app.audit.models import AuditEvent
-from app.auth.models import Role
-from app.common import format_decimal, paginate
-from app.errors import Forbidden
-from app.regions.models import prefix_of
+from app.common import format_decimal, page_of
 
 # Never copied into the trail.
 SECRET_FIELDS = {"password_hash", "token_hash"}
+
+
+class Actor(Protocol):
+    """Whoever acts: a user of the application (None is the system itself)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def username(self) -> str: ...
 
 
 def _jsonable(value: Any) -> Any:
@@ -27,48 +35,49 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(obj: SQLModel | None) -> dict[str, Any] | None:
+def snapshot(obj: SQLModel | None, leave_out: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """The record's fields as the trail keeps them (never a secret), less those in `leave_out`."""
     if obj is None:
         return None
     return {
         name: _jsonable(getattr(obj, name))
-        for name in obj.__class__.model_fields
-        if name not in SECRET_FIELDS
+        for name in type(obj).model_fields
+        if name not in SECRET_FIELDS and name not in leave_out
     }
 
 
 def record(
     session: Session,
-    actor,
+    actor: Actor | None,
     action: str,
     entity: str,
-    entity_id: Any,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    entity_id: object,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
     region_code: str | None = None,
     actor_name: str | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        actor_id=getattr(actor, "id", None),
-        actor=actor_name or getattr(actor, "username", "system"),
+        actor_id=actor.id if actor is not None else None,
+        actor=actor_name or (actor.username if actor is not None else "system"),
         action=action,
         entity=entity,
         entity_id=str(entity_id),
         region_code=region_code,
-        before=before,
-        after=after,
+        before=dict(before) if before is not None else None,
+        after=dict(after) if after is not None else None,
     )
     session.add(event)
     return event
 
 
 def update_recorded(
-    session: Session, actor, obj: SQLModel, changes: dict[str, Any], entity: str, entity_id: Any,
-    region_code: str | None = None,
+    session: Session, actor: Actor | None, obj: SQLModel, changes: Mapping[str, Any], entity: str,
+    entity_id: object, region_code: str | None = None,
 ) -> bool:
     """Apply a partial update and audit it; an update that changes nothing leaves no trace."""
     before = snapshot(obj)
-    obj.sqlmodel_update(changes)
+    obj.sqlmodel_update(dict(changes))
     after = snapshot(obj)
     if after == before:
         return False
@@ -78,17 +87,14 @@ def update_recorded(
     return True
 
 
-def list_events(session: Session, scope, entity: str | None, entity_id: str | None,
-                limit: int, offset: int) -> tuple[list[AuditEvent], int]:
-    """Officers read the trail of records in their region; admins and national officers all of it."""
-    if scope.role == Role.liaison:
-        raise Forbidden("审计记录只对扶贫办工作人员和系统管理员开放")
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
-    if not scope.everything:
-        stmt = stmt.where(AuditEvent.region_code.startswith(prefix_of(scope.region_code)))
+def list_events(session: Session, region_prefix: str | None, entity: str | None,
+                entity_id: str | None, limit: int, offset: int) -> tuple[list[AuditEvent], int]:
+    """The trail, newest first; with `region_prefix`, only the records of that region."""
+    stmt = select(AuditEvent).order_by(col(AuditEvent.id).desc())
+    if region_prefix is not None:
+        stmt = stmt.where(col(AuditEvent.region_code).startswith(region_prefix))
     if entity is not None:
         stmt = stmt.where(AuditEvent.entity == entity)
     if entity_id is not None:
         stmt = stmt.where(AuditEvent.entity_id == entity_id)
-    rows, total = paginate(session, stmt, limit, offset)
-    return [r[0] for r in rows], total
+    return page_of(session, stmt, limit, offset)

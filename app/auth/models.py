@@ -1,15 +1,14 @@
-"""Users, roles, bearer tokens and the failed-login throttle."""
+"""Users, roles, bearer tokens, browser sessions and the failed-login throttle."""
 
 from datetime import datetime
 from enum import StrEnum
 
 from pydantic import Field as PydanticField
 from pydantic import field_validator
-from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from app.common import StrictModel, utcnow
-from app.regions.models import check_code
+from app.codes import check_code
+from app.common import StrictModel, UtcDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -33,7 +32,7 @@ class User(SQLModel, table=True):
     region_code: str | None = Field(default=None, max_length=12, foreign_key="region.code", index=True)
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     active: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{3,50}$"
@@ -54,9 +53,10 @@ class UserCreate(StrictModel):
 
 
 class UserUpdate(StrictModel):
-    display_name: str = PydanticField(None, min_length=1, max_length=100)
-    password: str = PydanticField(None, min_length=8, max_length=128)
-    active: bool = None
+    # Partial update: a field left out stays as it is; an explicit null is refused by its type.
+    display_name: str = PydanticField(None, min_length=1, max_length=100)  # type: ignore[assignment]
+    password: str = PydanticField(None, min_length=8, max_length=128)  # type: ignore[assignment]
+    active: bool = None  # type: ignore[assignment]
 
 
 class UserPublic(SQLModel):
@@ -76,9 +76,9 @@ class ApiToken(SQLModel, table=True):
     # SHA-256 of the token: a stolen database does not hand out working tokens.
     token_hash: str = Field(max_length=64, unique=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
-    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class LoginThrottle(SQLModel, table=True):
@@ -86,10 +86,23 @@ class LoginThrottle(SQLModel, table=True):
 
     username: str = Field(primary_key=True, max_length=50)
     failures: int = 0
-    locked_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class TokenOut(SQLModel):
     access_token: str
     token_type: str = "bearer"
     expires_at: datetime
+
+
+class WebSession(SQLModel, table=True):
+    """A browser's login: logout and deactivating the user end it."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # SHA-256 of the cookie's random value; the value itself is never stored.
+    key_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime)

@@ -4,10 +4,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile
 
-from app.deps import CurrentUser, SessionDep, SettingsDep
+from app.auth.deps import CurrentPrincipal
+from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
 from app.imports import service
 from app.imports.models import ImportKind
+from app.imports.policy import require_allowed
 from app.imports.templates import KIND_NAMES, template_csv, template_xlsx
 from app.stats.api import download
 
@@ -43,20 +45,20 @@ def checked_upload(file: UploadFile | None) -> UploadFile:
 
 
 @router.get("/imports/{kind}/template", summary="下载导入模板")
-def get_template(kind: KindPath, user: CurrentUser,
-                 format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx 或 csv")] = "xlsx"):
+def get_template(kind: KindPath, _principal: CurrentPrincipal,
+                 format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx 或 csv")] = "xlsx") -> Response:
     return template_response(import_kind(kind), format)
 
 
 @router.post("/imports/{kind}", summary="导入 .csv 或 .xlsx 文件（全部成功或全部不导入）",
              responses={422: {"description": "有错误的行：detail 列出每一处（row、column、msg），不保存任何数据"}})
-def import_file(kind: KindPath, session: SessionDep, settings: SettingsDep, user: CurrentUser,
+def import_file(kind: KindPath, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
                 file: Annotated[UploadFile | None, File(description=".csv 或 .xlsx")] = None,
                 dry_run: Annotated[bool, Query(description="只检查，不保存")] = False) -> dict[str, int]:
-    kind = import_kind(kind)
-    service.require_allowed(user, kind)
+    chosen = import_kind(kind)
+    require_allowed(principal, chosen)
     upload = checked_upload(file)
-    result = service.import_file(session, settings, user, kind, upload.file, upload.filename,
+    result = service.import_file(session, settings, principal, chosen, upload.file, upload.filename,
                                  dry_run=dry_run)
     if not result.ok:
         raise Invalid(result.errors)

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.auth.policy import Principal
 from app.common import utcnow
 from app.config import Settings
 from app.errors import DomainError, Invalid
@@ -57,9 +58,11 @@ def run(engine: Engine, settings: Settings, job_id: int, path: str) -> None:
         _set(engine, job_id, status=JobStatus.running)
         with Session(engine, expire_on_commit=False) as session, open(path, "rb") as raw:
             job = session.get(ImportJob, job_id)
-            actor = session.get(User, job.user_id)
+            user = session.get(User, job.user_id) if job is not None else None
+            if job is None or user is None:
+                raise LookupError(f"import job {job_id} or its user is gone")
             try:
-                result = service.import_file(session, settings, actor, ImportKind(job.kind), raw,
+                result = service.import_file(session, settings, Principal.of(user), ImportKind(job.kind), raw,
                                              job.filename, dry_run=job.dry_run, progress=progress)
             except DomainError as exc:
                 session.rollback()

@@ -10,16 +10,15 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from app.auth.models import Role, User
-from app.auth.scope import pairing_clause, scope_of
-from app.common import clock_now, utcnow
+from app.auth.policy import Principal, pairing_clause
+from app.common import clock_now, nest, utcnow
 from app.config import Settings
-from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.imports.models import ImportJob, ImportKind, JobStatus
+from app.imports.policy import require_allowed
 from app.imports.reading import (
     MAX_ROWS,
     cell_text,
@@ -30,19 +29,22 @@ from app.imports.reading import (
 )
 from app.imports.templates import COLUMNS, Column, Header, match_header
 from app.messages import translate_errors
+from app.pairings.flows import save_plan
 from app.pairings.models import Pairing, PairingCreate, PlanIn
-from app.pairings.service import create_pairing, put_plan
+from app.pairings.policy import pairing_access
+from app.pairings.service import create_pairing
 from app.regions.models import Village, VillageCreate
 from app.regions.service import create_village
+from app.reports.flows import save_report
 from app.reports.models import ReportIn
-from app.reports.service import put_report
+from app.reports.policy import report_access
 from app.units.models import KIND_LABELS, Unit, UnitCreate, UnitUpdate
+from app.units.policy import unit_access
 from app.units.service import create_unit, update_unit
 
 PROGRESS_EVERY = 500  # rows between two progress reports
 Progress = Callable[[int, int | None], None]  # (data rows done, rows in the file or None)
 
-LIAISON_KINDS = {ImportKind.plans, ImportKind.reports}
 TRUE_WORDS = {"是", "有", "1", "true", "t", "yes", "y", "√", "✓", "on"}
 FALSE_WORDS = {"否", "无", "0", "false", "f", "no", "n", "×", "✗", "off"}
 KIND_BY_LABEL = {label: kind.value for kind, label in KIND_LABELS.items()}
@@ -60,19 +62,6 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def require_allowed(actor: User, kind: ImportKind) -> None:
-    """Liaisons import their unit's plans and reports; registering villages, units and pairings
-    is the officers' work."""
-    if actor.role == Role.liaison and kind not in LIAISON_KINDS:
-        raise Forbidden("信息联络员只能导入本单位的结对帮扶计划书和每周项目进展")
-    if actor.role not in (Role.admin, Role.officer, Role.liaison):
-        raise Forbidden("无权导入")
-
-
-def allowed_kinds(actor: User) -> list[ImportKind]:
-    return [k for k in ImportKind if actor.role != Role.liaison or k in LIAISON_KINDS]
 
 
 class RowInvalid(Exception):
@@ -132,18 +121,6 @@ def cell_value(col: Column, raw: object) -> object:
     return text
 
 
-def nest(flat: dict[str, object]) -> dict[str, Any]:
-    """{"industry.planned_funds_wan": …} -> {"industry": {"planned_funds_wan": …}}"""
-    body: dict[str, Any] = {}
-    for name, value in flat.items():
-        target = body
-        *parents, leaf = name.split(".")
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[leaf] = value
-    return body
-
-
 def _field_of(loc: list | tuple) -> str:
     """("body", "industry", "project_plan") -> "industry.project_plan"; list indexes dropped."""
     parts = list(loc)
@@ -159,7 +136,7 @@ class Importer:
     key_field: str  # the column a duplicate, or an error without a field, is reported on
     model: type[BaseModel]
 
-    def __init__(self, session: Session, settings: Settings, actor: User, header: Header,
+    def __init__(self, session: Session, settings: Settings, actor: Principal, header: Header,
                  now: datetime):
         self.session, self.settings, self.actor, self.header, self.now = (
             session, settings, actor, header, now)
@@ -200,15 +177,15 @@ class Importer:
                 errors.append(self.error(number, field_name, msg))
 
         values: dict[str, object] = {}
-        for col, pos in self.columns:
+        for column, pos in self.columns:
             try:
-                value = cell_value(col, cells[pos] if pos < len(cells) else None)
+                value = cell_value(column, cells[pos] if pos < len(cells) else None)
             except RowInvalid as exc:
                 add(exc.field, exc.msg)
                 refused.add(exc.field)
                 continue
             if value is not OMIT:
-                values[col.field] = value
+                values[column.field] = value
         for pos in range(self.header.width, len(cells)):
             if (text := cell_text(cells[pos])) is not None:
                 errors.append({"row": number, "column": f"第 {pos + 1} 列",
@@ -284,7 +261,7 @@ class UnitImporter(Importer):
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.ids = dict(self.session.execute(select(Unit.credit_code, Unit.id)).all())
+        self.ids: dict[str, int | None] = dict(self.session.exec(select(Unit.credit_code, Unit.id)).all())
 
     def key(self, values):
         return values.get("credit_code")
@@ -297,7 +274,7 @@ class UnitImporter(Importer):
         if unit_id is None:
             self.ids[data.credit_code] = create_unit(self.session, self.actor, data).id
             return True
-        update_unit(self.session, self.actor, unit_id, UnitUpdate(**data.model_dump()))
+        update_unit(self.session, unit_access(self.session, self.actor, unit_id), UnitUpdate(**data.model_dump()))
         return False
 
     def domain_field(self, exc):
@@ -320,7 +297,7 @@ class PairingImporter(Importer):
         if code is None:
             return values.get("unit_id")
         if code not in self.by_credit:
-            self.by_credit[code] = self.session.scalar(select(Unit.id).where(Unit.credit_code == code))
+            self.by_credit[code] = self.session.exec(select(Unit.id).where(Unit.credit_code == code)).first()
         unit_id = self.by_credit[code]
         if unit_id is None:
             raise RowInvalid("unit_credit_code", f"统一社会信用代码 {code} 的帮扶单位尚未登记，请先导入帮扶单位")
@@ -364,9 +341,9 @@ class _PairingRows(Importer):
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.in_scope = set(self.session.scalars(
-            select(Pairing.id).join(Village, Pairing.village_id == Village.id)
-            .where(pairing_clause(scope_of(self.actor)))))
+        self.in_scope = set(self.session.exec(
+            select(Pairing.id).join(Village, col(Pairing.village_id) == col(Village.id))
+            .where(pairing_clause(self.actor))))
 
     def precheck(self, values):
         pairing_id = values.get("pairing_id")
@@ -389,8 +366,8 @@ class PlanImporter(_PairingRows):
         return f"结对 {values['pairing_id']} 的计划书与第 {first} 行重复"
 
     def apply(self, data, values):
-        _plan, created = put_plan(self.session, self.settings, self.actor, values["pairing_id"], data,
-                                  now=self.now)
+        access = pairing_access(self.session, self.actor, values["pairing_id"])
+        _plan, created = save_plan(self.session, self.settings, access, data, now=self.now)
         return created
 
 
@@ -418,8 +395,9 @@ class ReportImporter(_PairingRows):
         return body
 
     def apply(self, data, values):
-        _report, created = put_report(self.session, self.settings, self.actor, values["pairing_id"],
-                                      values["week"], data, now=self.now)
+        access = report_access(self.session, pairing_access(self.session, self.actor, values["pairing_id"]),
+                               values["week"])
+        _report, created = save_report(self.session, self.settings, access, data, now=self.now)
         return created
 
     def domain_field(self, exc):
@@ -435,7 +413,7 @@ IMPORTERS: dict[ImportKind, type[Importer]] = {
 
 
 def import_file(
-    session: Session, settings: Settings, actor: User, kind: ImportKind, raw: BinaryIO,
+    session: Session, settings: Settings, actor: Principal, kind: ImportKind, raw: BinaryIO,
     filename: str | None, *, dry_run: bool = False, progress: Progress | None = None,
 ) -> ImportResult:
     """Check every row and, when none is bad and this is no dry run, keep them all.
@@ -494,15 +472,14 @@ def finish_job(job: ImportJob, result: ImportResult) -> None:
     job.finished_at = utcnow()
 
 
-def recent_jobs(session: Session, actor: User, limit: int = 10) -> list[ImportJob]:
-    return list(session.scalars(select(ImportJob).where(ImportJob.user_id == actor.id)
-                                .order_by(ImportJob.id.desc()).limit(limit)))
+def recent_jobs(session: Session, actor: Principal, limit: int = 10) -> list[ImportJob]:
+    return list(session.exec(select(ImportJob).where(ImportJob.user_id == actor.id)
+                             .order_by(col(ImportJob.id).desc()).limit(limit)))
 
 
-def get_job(session: Session, actor: User, job_id: int) -> ImportJob:
+def get_job(session: Session, actor: Principal, job_id: int) -> ImportJob:
     """A user's own import; anyone else's is not found."""
-    job = session.scalars(select(ImportJob).where(ImportJob.id == job_id,
-                                                  ImportJob.user_id == actor.id)).first()
+    job = session.exec(select(ImportJob).where(ImportJob.id == job_id, ImportJob.user_id == actor.id)).first()
     if job is None:
         raise NotFound(f"导入任务 {job_id} 不存在")
     return job

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import xlsxwriter
 
+from app.catalogue import entry
 from app.imports.models import ImportKind
 from app.units.models import KIND_LABELS
 
@@ -21,15 +22,31 @@ TYPE_LABELS = {
 YES, NO = "是", "否"
 
 
+# How the catalogue's kinds of field read from a cell.
+_CELL_TYPES = {"line": "text", "choice": "kind"}
+
+
 @dataclass(frozen=True)
 class Column:
+    """A template column: its header is the field's label in the catalogue (or `label_key`'s, where
+    the template names it after what it belongs to), its cell type the catalogue's kind."""
+
     field: str  # the API field name; dotted for the plan's measures: "industry.planned_funds_wan"
-    label: str  # the template's header: the documents' own wording
-    type: str  # a key of TYPE_LABELS
     required: bool = False  # the column must be in the file (its cells may still be optional)
     rule: str = ""
     example: str = ""
     aliases: tuple[str, ...] = ()  # other labels a hand-made file may use
+    label_key: str | None = None
+
+    @property
+    def label(self) -> str:
+        return entry(self.label_key or self.field).text
+
+    @property
+    def type(self) -> str:
+        """A key of TYPE_LABELS."""
+        kind = entry(self.field).kind
+        return _CELL_TYPES.get(kind, kind)
 
     @property
     def width(self) -> int:
@@ -42,77 +59,77 @@ _BOOL_RULE = "是/否（也可填 1/0、有/无、true/false）"
 
 COLUMNS: dict[ImportKind, list[Column]] = {
     ImportKind.villages: [
-        Column("code", "区划代码", "code", True, "村级 12 位统计用区划代码；所属乡镇须已登记", "530102001001",
+        Column("code", True, "村级 12 位统计用区划代码；所属乡镇须已登记", "530102001001",
                aliases=("村代码",)),
-        Column("name", "村名称", "text", True, "不超过 100 字", "大坪村", aliases=("名称",)),
-        Column("county_code", "县代码", "code", rule="选填：填写后核对村代码是否属于该县", example="530102000000"),
-        Column("listed", "是否挂牌督战村", "bool", rule=_BOOL_RULE + "；空白为是", example=YES),
-        Column("registered_poor", "是否建档立卡贫困村", "bool", rule=_BOOL_RULE + "；空白为否", example=YES),
-        Column("poor_households", "贫困户数", "int", rule="≥ 0；空白为 0", example="50"),
-        Column("poor_population", "贫困人口数", "int", rule="≥ 0；空白为 0", example="180"),
+        Column("name", True, "不超过 100 字", "大坪村", aliases=("名称",), label_key="village.name"),
+        Column("county_code", rule="选填：填写后核对村代码是否属于该县", example="530102000000"),
+        Column("listed", rule=_BOOL_RULE + "；空白为是", example=YES),
+        Column("registered_poor", rule=_BOOL_RULE + "；空白为否", example=YES),
+        Column("poor_households", rule="≥ 0；空白为 0", example="50"),
+        Column("poor_population", rule="≥ 0；空白为 0", example="180"),
     ],
     ImportKind.units: [
-        Column("name", "单位名称", "text", True, "不超过 200 字，不能与已登记单位重名", "某某农业科技有限公司",
-               aliases=("名称", "结对帮扶单位")),
-        Column("kind", "单位类型", "kind", True, "、".join(KIND_LABELS.values()), KIND_LABELS["private_enterprise"]),
-        Column("credit_code", "统一社会信用代码", "credit", True,
+        Column("name", True, "不超过 200 字，不能与已登记单位重名", "某某农业科技有限公司",
+               aliases=("名称", "结对帮扶单位"), label_key="unit.name"),
+        Column("kind", True, "、".join(KIND_LABELS.values()), KIND_LABELS["private_enterprise"]),
+        Column("credit_code", True,
                "18 位，校验位须正确；已登记的代码按此更新该单位", "91110108MA01ABCDEN"),
-        Column("home_province", "所在省", "text", True, "如 北京市", "北京市"),
-        Column("home_city", "所在市", "text", True, "如 北京市", "北京市"),
-        Column("contact_name", "联系人", "text", True, "", "王经理"),
-        Column("contact_phone", "联系电话", "text", True, "5–30 位数字，可含 + - ( ) 空格", "010-12345678"),
+        Column("home_province", True, "如 北京市", "北京市"),
+        Column("home_city", True, "如 北京市", "北京市"),
+        Column("contact_name", True, "", "王经理"),
+        Column("contact_phone", True, "5–30 位数字，可含 + - ( ) 空格", "010-12345678"),
     ],
     ImportKind.pairings: [
-        Column("unit_id", "帮扶单位编号", "id", rule="与“帮扶单位统一社会信用代码”二选一", example="12"),
-        Column("unit_credit_code", "帮扶单位统一社会信用代码", "credit",
+        Column("unit_id", rule="与“帮扶单位统一社会信用代码”二选一", example="12"),
+        Column("unit_credit_code",
                rule="与“帮扶单位编号”二选一；单位须已登记", example="91110108MA01ABCDEN"),
-        Column("village_code", "村代码", "code", True, "村须已登记且在您的管辖区划内", "530102001001"),
-        Column("signed_on", "签订日期", "date", True, "YYYY-MM-DD", "2020-04-20"),
-        Column("committed_funds_wan", "至少投入扶贫资金（万元）", "wan", True, "≥ 0", "50"),
-        Column("valid_until", "有效期至", "date", rule="选填：空白为活动结束日期", example="2020-12-31"),
+        Column("village_code", True, "村须已登记且在您的管辖区划内", "530102001001"),
+        Column("signed_on", True, "YYYY-MM-DD", "2020-04-20"),
+        Column("committed_funds_wan", True, "≥ 0", "50"),
+        Column("valid_until", rule="选填：空白为活动结束日期", example="2020-12-31"),
     ],
     ImportKind.plans: [
-        Column("pairing_id", "结对编号", "id", True, "结对须在您的管辖范围内；已有计划书的将被替换", "12"),
-        Column("industry.planned_funds_wan", "计划投入资金（万元）", "wan", True, "≥ 0；无计划填零", "50"),
-        Column("industry.planned_materials_wan", "计划投入物资（万元，市场价值）", "wan", True, "≥ 0", "10"),
-        Column("industry.usage_plan", "资金、物资用途规划", "text", rule="不超过 2000 字", example="建设蔬菜大棚 10 座"),
-        Column("industry.has_project", "有无相关项目", "bool", True, _BOOL_RULE, "有"),
-        Column("industry.project_plan", "促进产业扶贫计划", "text", rule="有相关项目时必填",
+        Column("pairing_id", True, "结对须在您的管辖范围内；已有计划书的将被替换", "12"),
+        Column("industry.planned_funds_wan", True, "≥ 0；无计划填零", "50"),
+        Column("industry.planned_materials_wan", True, "≥ 0", "10"),
+        Column("industry.usage_plan", rule="不超过 2000 字", example="建设蔬菜大棚 10 座"),
+        Column("industry.has_project", True, _BOOL_RULE, "有"),
+        Column("industry.project_plan", rule="有相关项目时必填",
                example="发展设施蔬菜，合作社带动贫困户"),
-        Column("consumption.sales_target_wan", "计划销售收入（万元）", "wan", True, "≥ 0", "30"),
-        Column("consumption.self_purchase_wan", "帮扶单位自购（万元）", "wan", True,
+        Column("consumption.sales_target_wan", True, "≥ 0", "30"),
+        Column("consumption.self_purchase_wan", True,
                "≥ 0；自购 + 链接市场 ≤ 计划销售收入", "10"),
-        Column("consumption.market_link_wan", "链接市场销售（万元）", "wan", True, "≥ 0", "20"),
-        Column("employment.jobs_target", "计划解决就业（人）", "int", True, "≥ 0", "20"),
-        Column("employment.unit_jobs", "帮扶单位用工（人）", "int", True, "四项之和 ≤ 计划解决就业", "5"),
-        Column("employment.outside_jobs", "外出就业（不含帮扶单位用工）（人）", "int", True, "≥ 0", "10"),
-        Column("employment.entrepreneurship_jobs", "创业就业（人）", "int", True, "≥ 0", "2"),
-        Column("employment.public_welfare_jobs", "公益岗位（人）", "int", True, "≥ 0", "3"),
-        Column("training.trainees_target", "计划培训（人）", "int", True, "≥ 0", "40"),
-        Column("training.training_plan", "培训计划", "text", rule="不超过 2000 字", example="种植技术培训 4 期"),
-        Column("stationing.will_station", "是否派驻村力量", "bool", True, _BOOL_RULE, YES),
-        Column("stationing.stationed_target", "计划驻村人数", "int", True,
+        Column("consumption.market_link_wan", True, "≥ 0", "20"),
+        Column("employment.jobs_target", True, "≥ 0", "20"),
+        Column("employment.unit_jobs", True, "四项之和 ≤ 计划解决就业", "5"),
+        Column("employment.outside_jobs", True, "≥ 0", "10"),
+        Column("employment.entrepreneurship_jobs", True, "≥ 0", "2"),
+        Column("employment.public_welfare_jobs", True, "≥ 0", "3"),
+        Column("training.trainees_target", True, "≥ 0", "40"),
+        Column("training.training_plan", rule="不超过 2000 字", example="种植技术培训 4 期"),
+        Column("stationing.will_station", True, _BOOL_RULE, YES),
+        Column("stationing.stationed_target", True,
                "派驻时 ≥ 1；不派驻填 0", "2"),
-        Column("stationing.members", "驻村人员名单", "members", rule="人数不超过计划驻村人数；不派驻时留空",
+        Column("stationing.members", rule="人数不超过计划驻村人数；不派驻时留空",
                example="张三、李四"),
-        Column("stationing.start_date", "驻村人员入村时间", "date", rule="派驻时必填（以第一个人为准）",
+        Column("stationing.start_date", rule="派驻时必填（以第一个人为准）",
                example="2020-06-01"),
     ],
     ImportKind.reports: [
-        Column("pairing_id", "结对编号", "id", True, "结对须在您的管辖范围内（信息联络员：本单位的结对）", "12"),
-        Column("week", "周次", "week", True, "ISO 周次 YYYY-Www；同一结对同一周再次导入将替换", "2020-W27"),
-        Column("funds_arrived_wan", "资金已到位总投入（万元）", "wan", True, "累计数，≥ 0", "20"),
-        Column("materials_arrived_wan", "物资已到位（万元）", "wan", True, "累计数，≥ 0", "5"),
-        Column("industry_plan_done", "是否已完成计划", "bool", True, "1/0（也可填 是/否）", "0"),
-        Column("sales_done_wan", "已完成销售（万元）", "wan", True, "累计数，≥ 0", "12.5"),
-        Column("jobs_done", "已解决就业人数", "int", True, "累计数，≥ 0", "8"),
-        Column("trained_done", "已完成培训人数", "int", True, "累计数，≥ 0", "15"),
-        Column("stationed_now", "已驻村人数", "int", True, "当前在村人数，可以减少", "2"),
-        Column("beneficiaries", "带动贫困人口数", "int", rule="选填，≥ 0", example="30"),
-        Column("progress", "本周项目进展", "text", True, "必填，不超过 2000 字", "大棚主体完工"),
-        Column("story.title", "案例故事标题", "text", rule="选填，不超过 200 字", example="大棚里的新希望"),
-        Column("story.body", "案例故事正文", "text", rule="选填；填写标题时必填", example="……"),
-        Column("correction_note", "更正说明", "text", rule="累计数比上一次填报减少时必填", example=""),
+        Column("pairing_id", True, "结对须在您的管辖范围内（信息联络员：本单位的结对）", "12"),
+        Column("week", True, "ISO 周次 YYYY-Www；同一结对同一周再次导入将替换", "2020-W27"),
+        Column("funds_arrived_wan", True, "累计数，≥ 0", "20"),
+        Column("materials_arrived_wan", True, "累计数，≥ 0", "5"),
+        Column("industry_plan_done", True, "1/0（也可填 是/否）", "0"),
+        Column("sales_done_wan", True, "累计数，≥ 0", "12.5"),
+        Column("jobs_done", True, "累计数，≥ 0", "8"),
+        Column("trained_done", True, "累计数，≥ 0", "15"),
+        Column("stationed_now", True, "当前在村人数，可以减少", "2"),
+        Column("beneficiaries", rule="选填，≥ 0", example="30"),
+        Column("progress", True, "必填，不超过 2000 字", "大棚主体完工"),
+        Column("story.title", rule="选填，不超过 200 字", example="大棚里的新希望"),
+        Column("story.body", rule="选填；填写标题时必填", example="……"),
+        Column("correction_note", rule="累计数比上一次填报减少时必填", example=""),
     ],
 }
 

@@ -13,16 +13,18 @@ from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Requ
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.auth.models import User
+from app.auth.deps import PagePrincipal
+from app.auth.policy import Principal
 from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
 from app.imports import jobs, service
 from app.imports.api import checked_upload, import_kind, template_response
 from app.imports.models import ImportJob, ImportKind, JobStatus
+from app.imports.policy import allowed_kinds, require_allowed
 from app.imports.templates import COLUMNS, KIND_NAMES
 from app.stats.api import download
 from app.stats.export import FORMULA_STARTS
-from app.web.pages import PageUser, csrf_protect, redirect, render
+from app.web.pages import csrf_protect, redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -52,9 +54,9 @@ def _status_label(job: ImportJob) -> str:
     return STATUS_LABELS.get(JobStatus(job.status), job.status)
 
 
-def _index(request: Request, session: Session, user: User, *, kind: str | None = None,
+def _index(request: Request, session: Session, user: Principal, *, kind: str | None = None,
            file_error: str | None = None, dry_run: bool = False, status_code: int = 200) -> Response:
-    kinds = service.allowed_kinds(user)
+    kinds = allowed_kinds(user)
     chosen = kind if kind in {k.value for k in kinds} else kinds[0].value
     return render(request, "imports/index.html", {
         "title": "批量导入", "kinds": kinds, "chosen": chosen, "KIND_NAMES": KIND_NAMES,
@@ -64,23 +66,23 @@ def _index(request: Request, session: Session, user: User, *, kind: str | None =
 
 
 @router.get("/imports")
-def imports_page(request: Request, session: SessionDep, user: PageUser, kind: str | None = None):
+def imports_page(request: Request, session: SessionDep, user: PagePrincipal, kind: str | None = None):
     return _index(request, session, user, kind=kind)
 
 
 @router.get("/imports/{kind}/template")
-def template_file(kind: str, user: PageUser,
+def template_file(kind: str, user: PagePrincipal,
                   format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx"):
     return template_response(import_kind(kind), format)
 
 
 @router.post("/imports")
-def upload(request: Request, session: SessionDep, settings: SettingsDep, user: PageUser,
+def upload(request: Request, session: SessionDep, settings: SettingsDep, user: PagePrincipal,
            background: BackgroundTasks, kind: Annotated[str, Form()] = "",
            dry_run: Annotated[bool, Form()] = False,
            file: Annotated[UploadFile | None, File()] = None):
     chosen = import_kind(kind)
-    service.require_allowed(user, chosen)
+    require_allowed(user, chosen)
     try:
         upload_file = checked_upload(file)
         service.file_format(upload_file.filename)
@@ -113,7 +115,7 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, user: P
 
 
 @router.get("/imports/jobs/{job_id}")
-def job_page(job_id: int, request: Request, session: SessionDep, user: PageUser):
+def job_page(job_id: int, request: Request, session: SessionDep, user: PagePrincipal):
     job = service.get_job(session, user, job_id)
     processed, total = jobs.progress_of(job)
     return render(request, "imports/job.html", {
@@ -130,7 +132,7 @@ def _text(value: str) -> str:
 
 
 @router.get("/imports/jobs/{job_id}/errors.csv")
-def job_errors(job_id: int, session: SessionDep, user: PageUser):
+def job_errors(job_id: int, session: SessionDep, user: PagePrincipal):
     job = service.get_job(session, user, job_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

@@ -3,14 +3,15 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field as PydanticField
 from pydantic import StringConstraints
-from sqlalchemy import JSON, Column, DateTime, Index, Text, text
+from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from app.common import MONEY_SQL, Count, StrictModel, Wan, WanOut, utcnow
+from app.catalogue import MEASURES
+from app.common import Count, Money, StrictModel, UtcDateTime, Wan, WanOut, utcnow
 
 
 class Pairing(SQLModel, table=True):
@@ -26,12 +27,12 @@ class Pairing(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     village_id: int = Field(foreign_key="village.id", index=True)
     signed_on: date
-    committed_funds_wan: Decimal = Field(sa_type=MONEY_SQL)
+    committed_funds_wan: Decimal = Field(sa_type=Money)
     valid_until: date
     active: bool = Field(default=True, index=True)
     # The campaign date the pairing was ended; the weekly tables of earlier weeks still show it.
     ended_on: date | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class PairingCreate(StrictModel):
@@ -43,9 +44,10 @@ class PairingCreate(StrictModel):
 
 
 class PairingUpdate(StrictModel):
-    active: bool = None
-    valid_until: date = None
-    committed_funds_wan: Wan = None
+    # Partial update: a field left out stays as it is; an explicit null is refused by its type.
+    active: bool = None  # type: ignore[assignment]
+    valid_until: date = None  # type: ignore[assignment]
+    committed_funds_wan: Wan = None  # type: ignore[assignment]
 
 
 class PairingPublic(SQLModel):
@@ -82,15 +84,15 @@ class Plan(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     pairing_id: int = Field(foreign_key="pairing.id", unique=True)
     # 举措一 加大资金投入，促进产业扶贫
-    planned_funds_wan: Decimal = Field(default=Decimal(0), sa_type=MONEY_SQL)
-    planned_materials_wan: Decimal = Field(default=Decimal(0), sa_type=MONEY_SQL)
+    planned_funds_wan: Decimal = Field(default=Decimal(0), sa_type=Money)
+    planned_materials_wan: Decimal = Field(default=Decimal(0), sa_type=Money)
     usage_plan: str = Field(default="", sa_type=Text)
     has_project: bool = False
     project_plan: str = Field(default="", sa_type=Text)
     # 举措二 消费扶贫
-    sales_target_wan: Decimal = Field(default=Decimal(0), sa_type=MONEY_SQL)
-    self_purchase_wan: Decimal = Field(default=Decimal(0), sa_type=MONEY_SQL)
-    market_link_wan: Decimal = Field(default=Decimal(0), sa_type=MONEY_SQL)
+    sales_target_wan: Decimal = Field(default=Decimal(0), sa_type=Money)
+    self_purchase_wan: Decimal = Field(default=Decimal(0), sa_type=Money)
+    market_link_wan: Decimal = Field(default=Decimal(0), sa_type=Money)
     # 举措三 促进就业
     jobs_target: int = 0
     unit_jobs: int = 0
@@ -109,9 +111,11 @@ class Plan(SQLModel, table=True):
     status: str = Field(default=PlanStatus.draft, max_length=10, index=True)
     return_reason: str | None = Field(default=None, sa_type=Text)
     version: int = 1
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    submitted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    confirmed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # Who saved this version: the unit's liaison, or the county filing on the unit's behalf.
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+    submitted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 TEXT_MAX = 2000
@@ -187,9 +191,32 @@ class PlanOut(SQLModel):
     return_reason: str | None
     version: int
     updated_at: datetime
+    updated_by: int | None = None
     submitted_at: datetime | None
     confirmed_at: datetime | None
 
 
 class ReasonIn(StrictModel):
     reason: str = PydanticField(min_length=1, max_length=TEXT_MAX)
+
+
+# --- the one converter between the stored plan (one column a field) and the API's measures ----
+
+
+def plan_columns(data: PlanIn) -> dict[str, Any]:
+    """The stored plan's columns of a plan in the API's nested shape."""
+    return {name: value for measure in MEASURES
+            for name, value in getattr(data, measure.key).model_dump().items()}
+
+
+def plan_measures(plan: Plan) -> dict[str, dict[str, Any]]:
+    """The API's nested shape of a stored plan: {"industry": {"planned_funds_wan": …}, …}."""
+    return {measure.key: {name: getattr(plan, name) for name in measure.fields} for measure in MEASURES}
+
+
+def plan_out(plan: Plan) -> PlanOut:
+    return PlanOut.model_validate({
+        "pairing_id": plan.pairing_id, **plan_measures(plan), "status": plan.status,
+        "return_reason": plan.return_reason, "version": plan.version, "updated_at": plan.updated_at,
+        "updated_by": plan.updated_by, "submitted_at": plan.submitted_at, "confirmed_at": plan.confirmed_at,
+    })

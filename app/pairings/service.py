@@ -2,48 +2,38 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.audit.service import record, snapshot, update_recorded
-from app.auth.models import Role, User
-from app.auth.scope import Scope, pairing_clause, scope_of
-from app.common import as_utc, paginate, today, utcnow
+from app.auth.policy import Principal
+from app.common import count, today, utcnow
 from app.config import Settings
-from app.errors import Conflict, Forbidden, Invalid, NotFound, error
+from app.errors import Conflict, Invalid, NotFound, error
 from app.pairings.models import (
     PLAN_STATUS_LABELS,
-    ConsumptionOut,
-    EmploymentIn,
-    IndustryOut,
     Pairing,
     PairingCreate,
     PairingPublic,
     PairingUpdate,
     Plan,
     PlanIn,
-    PlanOut,
     PlanStatus,
-    StationingIn,
-    TrainingIn,
+    plan_columns,
+)
+from app.pairings.policy import (
+    PairingAccess,
+    pairings_in_scope,
+    require_registrar,
+    require_village_in_scope,
 )
 from app.regions.models import Village
-from app.review import service as review
 from app.units.models import Unit
 
 MAX_UNITS_PER_VILLAGE = 5  # 004 §四(一)
 
 
-def _pairing_query(scope: Scope):
-    return (
-        select(Pairing, Village, Unit)
-        .join(Village, Pairing.village_id == Village.id)
-        .join(Unit, Pairing.unit_id == Unit.id)
-        .where(pairing_clause(scope))
-    )
-
-
 def to_public(pairing: Pairing, village: Village, unit: Unit, plan_status: str | None) -> PairingPublic:
+    assert pairing.id is not None and unit.id is not None
     return PairingPublic(
         id=pairing.id, unit_id=unit.id, unit=unit.name, village_code=village.code,
         village=village.name, county_code=village.county_code, signed_on=pairing.signed_on,
@@ -52,65 +42,54 @@ def to_public(pairing: Pairing, village: Village, unit: Unit, plan_status: str |
     )
 
 
-def get_pairing_row(session: Session, scope: Scope, pairing_id: int) -> tuple[Pairing, Village, Unit]:
-    row = session.execute(_pairing_query(scope).where(Pairing.id == pairing_id)).first()
-    if row is None:
-        raise NotFound(f"结对 {pairing_id} 不存在或不在您的管辖范围内")
-    return row.Pairing, row.Village, row.Unit
-
-
-def get_pairing(session: Session, scope: Scope, pairing_id: int) -> Pairing:
-    return get_pairing_row(session, scope, pairing_id)[0]
+def access_public(access: PairingAccess) -> PairingPublic:
+    return to_public(access.pairing, access.village, access.unit,
+                     access.plan.status if access.plan else None)
 
 
 def plan_statuses(session: Session, pairing_ids: list[int]) -> dict[int, str]:
     if not pairing_ids:
         return {}
-    return dict(session.execute(
-        select(Plan.pairing_id, Plan.status).where(Plan.pairing_id.in_(pairing_ids))
+    return dict(session.exec(
+        select(Plan.pairing_id, Plan.status).where(col(Plan.pairing_id).in_(pairing_ids))
     ).all())
 
 
 def list_pairings(
-    session: Session, scope: Scope, county_code: str | None, unit_id: int | None,
+    session: Session, principal: Principal, county_code: str | None, unit_id: int | None,
     active: bool | None, limit: int, offset: int,
 ) -> tuple[list[PairingPublic], int]:
-    stmt = _pairing_query(scope).order_by(Village.code, Pairing.signed_on, Pairing.id)
+    stmt = pairings_in_scope(principal).order_by(col(Village.code), col(Pairing.signed_on), col(Pairing.id))
     if county_code is not None:
         stmt = stmt.where(Village.county_code == county_code)
     if unit_id is not None:
         stmt = stmt.where(Pairing.unit_id == unit_id)
     if active is not None:
         stmt = stmt.where(Pairing.active == active)
-    rows, total = paginate(session, stmt, limit, offset)
-    statuses = plan_statuses(session, [r.Pairing.id for r in rows])
-    return [to_public(r.Pairing, r.Village, r.Unit, statuses.get(r.Pairing.id)) for r in rows], total
+    rows = session.exec(stmt.limit(limit).offset(offset)).all()
+    statuses = plan_statuses(session, [p.id for p, _v, _u in rows if p.id is not None])
+    items = [to_public(p, v, u, statuses.get(p.id or 0)) for p, v, u in rows]
+    return items, count(session, stmt)
 
 
 def _check_village_capacity(session: Session, village: Village, unit_id: int) -> None:
     # Lock the village row so that two concurrent pairings cannot both be the fifth.
-    session.execute(select(Village.id).where(Village.id == village.id).with_for_update())
-    active = select(Pairing).where(Pairing.village_id == village.id, Pairing.active)
-    if session.scalars(active.where(Pairing.unit_id == unit_id)).first() is not None:
+    session.exec(select(Village.id).where(Village.id == village.id).with_for_update()).first()
+    active = select(Pairing).where(Pairing.village_id == village.id, col(Pairing.active))
+    if session.exec(active.where(Pairing.unit_id == unit_id)).first() is not None:
         raise Conflict(f"该帮扶单位与村 {village.code}（{village.name}）已有有效的结对")
-    count = session.scalar(select(func.count()).select_from(active.subquery()))
-    if count >= MAX_UNITS_PER_VILLAGE:
+    n = count(session, active)
+    if n >= MAX_UNITS_PER_VILLAGE:
         raise Conflict(
-            f"村 {village.code}（{village.name}）已有 {count} 家有效结对帮扶单位，"
+            f"村 {village.code}（{village.name}）已有 {n} 家有效结对帮扶单位，"
             f"每村最多 {MAX_UNITS_PER_VILLAGE} 家"
         )
 
 
-def _require_officer(actor: User) -> Scope:
-    if actor.role not in (Role.admin, Role.officer):
-        raise Forbidden("只有扶贫办工作人员可以登记或修改结对")
-    return scope_of(actor)
-
-
-def create_pairing(session: Session, settings: Settings, actor: User, data: PairingCreate) -> Pairing:
-    scope = _require_officer(actor)
+def create_pairing(session: Session, settings: Settings, actor: Principal, data: PairingCreate) -> Pairing:
+    require_registrar(actor)
     errors = []
-    village = session.scalars(select(Village).where(Village.code == data.village_code)).first()
+    village = session.exec(select(Village).where(Village.code == data.village_code)).first()
     if village is None:
         errors.append(error(["body", "village_code"], f"村 {data.village_code} 不存在，请先登记该村"))
     unit = session.get(Unit, data.unit_id)
@@ -119,11 +98,11 @@ def create_pairing(session: Session, settings: Settings, actor: User, data: Pair
     valid_until = data.valid_until or settings.campaign_end
     if valid_until < data.signed_on:
         errors.append(error(["body", "valid_until"], f"有效期至 {valid_until} 早于签订日期 {data.signed_on}"))
-    if errors:
+    if errors or village is None or unit is None or unit.id is None:
         raise Invalid(errors)
-    if not scope.contains_code(village.code):
-        raise Forbidden(f"村 {village.code} 不在您的管辖区划 {scope.region_code} 之内")
+    require_village_in_scope(actor, village)
     _check_village_capacity(session, village, unit.id)
+    assert village.id is not None
     pairing = Pairing(
         unit_id=unit.id, village_id=village.id, signed_on=data.signed_on,
         committed_funds_wan=data.committed_funds_wan, valid_until=valid_until,
@@ -135,30 +114,29 @@ def create_pairing(session: Session, settings: Settings, actor: User, data: Pair
     return pairing
 
 
-def update_pairing(session: Session, settings: Settings, actor: User, pairing_id: int,
-                   data: PairingUpdate) -> Pairing:
-    pairing, village, _unit = get_pairing_row(session, scope_of(actor), pairing_id)
-    _require_officer(actor)
+def update_pairing(session: Session, settings: Settings, access: PairingAccess, data: PairingUpdate) -> Pairing:
+    access.require_edit()
+    pairing = access.pairing
     changes = data.model_dump(exclude_unset=True)
     if changes.get("valid_until") and changes["valid_until"] < pairing.signed_on:
         raise Invalid.one(["body", "valid_until"],
                           f"有效期至 {changes['valid_until']} 早于签订日期 {pairing.signed_on}")
     if changes.get("active") and not pairing.active:
-        _check_village_capacity(session, village, pairing.unit_id)
+        _check_village_capacity(session, access.village, pairing.unit_id)
         changes["ended_on"] = None
     elif changes.get("active") is False and pairing.active:
         changes["ended_on"] = today(settings)
-    update_recorded(session, actor, pairing, changes, "pairing", pairing.id, village.county_code)
+    update_recorded(session, access.principal, pairing, changes, "pairing", pairing.id, access.county_code)
     return pairing
 
 
 # --- plans ---------------------------------------------------------------------------------
 
 
-def plan_errors(data: PlanIn) -> list[dict]:
+def plan_errors(data: PlanIn) -> list[dict[str, object]]:
     """The rules of annex 2 that tie fields together; each error names the field to fix."""
     errors = []
-    ind, con, emp, sta = data.industry, data.consumption, data.employment, data.stationing
+    ind, con, emp = data.industry, data.consumption, data.employment
     if ind.has_project and not ind.project_plan.strip():
         errors.append(error(["body", "industry", "project_plan"],
                             "有相关项目时必须填写促进产业扶贫计划", "missing"))
@@ -175,6 +153,12 @@ def plan_errors(data: PlanIn) -> list[dict]:
             ["body", "employment", "jobs_target"],
             f"帮扶单位用工、外出就业、创业就业、公益岗位之和 {jobs} 人超过计划解决就业 {emp.jobs_target} 人",
         ))
+    errors += _stationing_errors(data)
+    return errors
+
+
+def _stationing_errors(data: PlanIn) -> list[dict[str, object]]:
+    sta, errors = data.stationing, []
     if not sta.will_station:
         if sta.stationed_target:
             errors.append(error(["body", "stationing", "stationed_target"],
@@ -185,121 +169,61 @@ def plan_errors(data: PlanIn) -> list[dict]:
         if sta.start_date is not None:
             errors.append(error(["body", "stationing", "start_date"],
                                 "选择不派驻村力量时，不应填写驻村人员入村时间"))
-    else:
-        if sta.stationed_target < 1:
-            errors.append(error(["body", "stationing", "stationed_target"],
-                                "选择派驻村力量时，计划驻村人数至少为 1 人"))
-        if len(sta.members) > sta.stationed_target:
-            errors.append(error(
-                ["body", "stationing", "members"],
-                f"驻村人员名单有 {len(sta.members)} 人，多于计划驻村人数 {sta.stationed_target} 人",
-            ))
-        if sta.start_date is None:
-            errors.append(error(["body", "stationing", "start_date"],
-                                "选择派驻村力量时，必须填写驻村人员入村时间（以第一个人为准）", "missing"))
+        return errors
+    if sta.stationed_target < 1:
+        errors.append(error(["body", "stationing", "stationed_target"],
+                            "选择派驻村力量时，计划驻村人数至少为 1 人"))
+    if len(sta.members) > sta.stationed_target:
+        errors.append(error(
+            ["body", "stationing", "members"],
+            f"驻村人员名单有 {len(sta.members)} 人，多于计划驻村人数 {sta.stationed_target} 人",
+        ))
+    if sta.start_date is None:
+        errors.append(error(["body", "stationing", "start_date"],
+                            "选择派驻村力量时，必须填写驻村人员入村时间（以第一个人为准）", "missing"))
     return errors
 
 
-def plan_out(plan: Plan) -> PlanOut:
-    return PlanOut(
-        pairing_id=plan.pairing_id,
-        industry=IndustryOut(
-            planned_funds_wan=plan.planned_funds_wan, planned_materials_wan=plan.planned_materials_wan,
-            usage_plan=plan.usage_plan, has_project=plan.has_project, project_plan=plan.project_plan,
-        ),
-        consumption=ConsumptionOut(
-            sales_target_wan=plan.sales_target_wan, self_purchase_wan=plan.self_purchase_wan,
-            market_link_wan=plan.market_link_wan,
-        ),
-        employment=EmploymentIn(
-            jobs_target=plan.jobs_target, unit_jobs=plan.unit_jobs, outside_jobs=plan.outside_jobs,
-            entrepreneurship_jobs=plan.entrepreneurship_jobs,
-            public_welfare_jobs=plan.public_welfare_jobs,
-        ),
-        training=TrainingIn(trainees_target=plan.trainees_target, training_plan=plan.training_plan),
-        stationing=StationingIn(
-            will_station=plan.will_station, stationed_target=plan.stationed_target,
-            members=list(plan.members), start_date=plan.start_date,
-        ),
-        status=plan.status, return_reason=plan.return_reason, version=plan.version,
-        # SQLite hands back naive datetimes: say they are UTC, as PostgreSQL does.
-        updated_at=as_utc(plan.updated_at),
-        submitted_at=plan.submitted_at and as_utc(plan.submitted_at),
-        confirmed_at=plan.confirmed_at and as_utc(plan.confirmed_at),
-    )
+def require_plan(access: PairingAccess) -> Plan:
+    if access.plan is None:
+        raise NotFound(f"结对 {access.id} 尚未填写结对帮扶计划书")
+    return access.plan
 
 
-def flat_plan(data: PlanIn) -> dict:
-    flat = {}
-    for measure in ("industry", "consumption", "employment", "training", "stationing"):
-        flat.update(getattr(data, measure).model_dump())
-    return flat
-
-
-def get_plan(session: Session, scope: Scope, pairing_id: int) -> Plan:
-    get_pairing(session, scope, pairing_id)
-    plan = session.scalars(select(Plan).where(Plan.pairing_id == pairing_id)).first()
-    if plan is None:
-        raise NotFound(f"结对 {pairing_id} 尚未填写结对帮扶计划书")
-    return plan
-
-
-def _may_write_plan(actor: User, pairing: Pairing) -> bool:
-    if actor.role == Role.liaison:
-        return actor.unit_id == pairing.unit_id
-    return True  # officers and admins reached the pairing through their scope
-
-
-def put_plan(
-    session: Session, settings: Settings, actor: User, pairing_id: int, data: PlanIn,
-    now: datetime | None = None,
-) -> tuple[Plan, bool]:
-    """Create or replace the plan; (plan, created). Editing a confirmed plan re-opens it."""
-    pairing, village, _unit = get_pairing_row(session, scope_of(actor), pairing_id)
-    if not _may_write_plan(actor, pairing):
-        raise Forbidden("无权填写该结对的计划书")
+def put_plan(session: Session, access: PairingAccess, data: PlanIn,
+             now: datetime | None = None) -> tuple[Plan, bool, bool]:
+    """Create or replace the plan: (plan, created, changed). Editing a confirmed plan re-opens it."""
+    access.require_write("填写该结对的计划书")
     errors = plan_errors(data)
     if errors:
         raise Invalid(errors)
-    values = flat_plan(data)
-    plan = session.scalars(select(Plan).where(Plan.pairing_id == pairing_id)).first()
-    now = now or utcnow()
+    values = plan_columns(data)
+    actor, plan, now = access.principal, access.plan, now or utcnow()
     if plan is None:
-        plan = Plan(pairing_id=pairing_id, updated_at=now, **values)
+        plan = Plan(pairing_id=access.id, updated_at=now, updated_by=actor.id, **values)
         session.add(plan)
         session.flush()
-        record(session, actor, "create", "plan", plan.id, after=snapshot(plan),
-               region_code=village.county_code)
-        review.check_plan(session, settings, actor, plan, village.county_code)
-        return plan, True
+        record(session, actor, "create", "plan", plan.id, after=snapshot(plan), region_code=access.county_code)
+        return plan, True, True
     before = snapshot(plan)
     plan.sqlmodel_update(values)
     if snapshot(plan) == before:
-        return plan, False  # the same form saved twice changes nothing
+        return plan, False, False  # the same form saved twice changes nothing
     plan.version += 1
-    plan.updated_at = now
+    plan.updated_at, plan.updated_by = now, actor.id
     if plan.status == PlanStatus.confirmed:
         plan.status, plan.confirmed_at, plan.submitted_at = PlanStatus.submitted, None, now
     session.flush()
     record(session, actor, "update", "plan", plan.id, before=before, after=snapshot(plan),
-           region_code=village.county_code)
-    review.check_plan(session, settings, actor, plan, village.county_code)
-    return plan, False
+           region_code=access.county_code)
+    return plan, False, True
 
 
-def _transition(
-    session: Session, actor: User, pairing_id: int, allowed_from: tuple[PlanStatus, ...],
-    to: PlanStatus, officer_only: bool, reason: str | None = None, now: datetime | None = None,
-) -> Plan:
-    scope = scope_of(actor)
-    pairing, village, _unit = get_pairing_row(session, scope, pairing_id)
-    plan = get_plan(session, scope, pairing_id)
-    if officer_only:
-        review.require_county_reviewer(actor)
-    if not officer_only and not _may_write_plan(actor, pairing):
-        raise Forbidden("无权提交该结对的计划书")
+def _transition(session: Session, access: PairingAccess, allowed_from: tuple[PlanStatus, ...],
+                to: PlanStatus, reason: str | None = None, now: datetime | None = None) -> Plan:
+    plan = require_plan(access)
     if plan.status not in allowed_from:
-        raise Conflict(f"计划书当前状态为“{PLAN_STATUS_LABELS[plan.status]}”，"
+        raise Conflict(f"计划书当前状态为“{PLAN_STATUS_LABELS[PlanStatus(plan.status)]}”，"
                        f"不能变为“{PLAN_STATUS_LABELS[to]}”")
     before = snapshot(plan)
     now = now or utcnow()
@@ -311,21 +235,24 @@ def _transition(
     elif to == PlanStatus.returned:
         plan.return_reason = reason
     session.flush()
-    record(session, actor, "state", "plan", plan.id, before=before, after=snapshot(plan),
-           region_code=village.county_code)
+    record(session, access.principal, "state", "plan", plan.id, before=before, after=snapshot(plan),
+           region_code=access.county_code)
     return plan
 
 
-def submit_plan(session: Session, actor: User, pairing_id: int) -> Plan:
-    return _transition(session, actor, pairing_id, (PlanStatus.draft, PlanStatus.returned),
-                       PlanStatus.submitted, officer_only=False)
+def submit_plan(session: Session, access: PairingAccess) -> Plan:
+    require_plan(access)
+    access.require_write("提交该结对的计划书")
+    return _transition(session, access, (PlanStatus.draft, PlanStatus.returned), PlanStatus.submitted)
 
 
-def confirm_plan(session: Session, actor: User, pairing_id: int) -> Plan:
-    return _transition(session, actor, pairing_id, (PlanStatus.submitted,), PlanStatus.confirmed,
-                       officer_only=True)
+def confirm_plan(session: Session, access: PairingAccess) -> Plan:
+    require_plan(access)
+    access.require_review()
+    return _transition(session, access, (PlanStatus.submitted,), PlanStatus.confirmed)
 
 
-def return_plan(session: Session, actor: User, pairing_id: int, reason: str) -> Plan:
-    return _transition(session, actor, pairing_id, (PlanStatus.submitted,), PlanStatus.returned,
-                       officer_only=True, reason=reason)
+def return_plan(session: Session, access: PairingAccess, reason: str) -> Plan:
+    require_plan(access)
+    access.require_review()
+    return _transition(session, access, (PlanStatus.submitted,), PlanStatus.returned, reason=reason)

@@ -6,10 +6,10 @@ from typing import Any
 
 from pydantic import Field as PydanticField
 from pydantic import field_validator
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.common import StrictModel, utcnow
+from app.common import StrictModel, UtcDateTime, utcnow
 
 MONTH_RE = re.compile(r"[12][0-9]{3}-(0[1-9]|1[0-2])")
 
@@ -24,7 +24,7 @@ class Publication(SQLModel, table=True):
     region_code: str | None = Field(default=None, max_length=12, foreign_key="region.code", index=True)
     week: str = Field(max_length=8)  # the week whose table the figures come from
     snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    published_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    published_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     published_by: int = Field(foreign_key="app_user.id")
 
 

@@ -12,34 +12,40 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, true
 from sqlalchemy.orm import aliased, defer
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.audit.service import record, snapshot
-from app.auth.models import Role, User
-from app.auth.scope import pairing_clause, scope_of
-from app.common import as_utc, clock_now, format_decimal, paginate, parse_week, today, week_of
+from app.auth.policy import Principal
+from app.catalogue import entry
+from app.common import clock_now, count, format_decimal, page_of, parse_week, today, week_of
 from app.config import Settings
-from app.errors import Forbidden, Invalid, NotFound
+from app.errors import Invalid, NotFound
 from app.pairings.models import Pairing, Plan
 from app.public.models import MONTH_RE, Publication
-from app.regions.models import Level, Region, Village, level_of
+from app.public.policy import may_read, publications_clause, publisher_region, require_reader
+from app.regions.models import Region, Village
+from app.regions.service import region_names
 from app.reports.models import Report
-from app.review.service import require_county_reviewer
+from app.reports.policy import ReportAccess
 from app.stats.service import RollupRow, rollup_rows
 from app.units.models import Unit
+from app.units.service import liaisons_of
 
-# The figures a publication shows for each region: (key, label, kind). Money is a decimal string.
-FIGURES = [
-    ("pairings", "结对数", "int"),
-    ("funds_arrived_wan", "资金已到位（万元）", "wan"),
-    ("materials_arrived_wan", "物资已到位（万元）", "wan"),
-    ("sales_done_wan", "已完成销售（万元）", "wan"),
-    ("jobs_done", "已解决就业人数", "int"),
-    ("trained_done", "已完成培训人数", "int"),
-    ("stationed_count", "已驻村人数", "int"),
-]
+PUBLICATION_LEAVE_OUT = frozenset({"snapshot"})  # the trail records the publication, not its figures
+
+# The figures a publication shows for each region: (key, label, kind), labelled as the public
+# pages say it. Money is a decimal string.
+FIGURES = [(key, entry(by).brief_text, kind) for key, by, kind in [
+    ("pairings", "pairings", "int"),
+    ("funds_arrived_wan", "funds_arrived_wan", "wan"),
+    ("materials_arrived_wan", "materials_arrived_wan", "wan"),
+    ("sales_done_wan", "sales_done_wan", "wan"),
+    ("jobs_done", "jobs_done", "int"),
+    ("trained_done", "trained_done", "int"),
+    ("stationed_count", "stationed_now", "int"),
+]]
 
 # --- which week a month's figures come from -------------------------------------------------
 
@@ -89,16 +95,6 @@ def publishable_months(settings: Settings, now: datetime | None = None) -> list[
 # --- publishing -----------------------------------------------------------------------------
 
 
-def publisher_region(actor: User) -> str | None:
-    """None for a national publication, the province code for a province's; 403 otherwise."""
-    scope = scope_of(actor)
-    if scope.everything:
-        return None
-    if actor.role == Role.officer and actor.region_code and level_of(actor.region_code) == Level.province:
-        return actor.region_code
-    raise Forbidden("只有国务院扶贫办（全国）和省扶贫办（本省）可以发布信息公开数据")
-
-
 def _figures(row: RollupRow) -> dict[str, Any]:
     f = row.figures
     values = {"pairings": row.pairings,
@@ -117,13 +113,6 @@ def _sum(rows: list[dict[str, Any]]) -> dict[str, Any]:
         else:
             total[key] = sum(r[key] for r in rows)
     return total
-
-
-def region_names(session: Session, codes) -> dict[str, str]:
-    codes = list(codes)
-    if not codes:
-        return {}
-    return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
 
 
 def _region_rows(session: Session, found: dict[str, RollupRow]) -> list[dict[str, Any]]:
@@ -153,48 +142,40 @@ def build_snapshot(session: Session, week: str, region_code: str | None) -> dict
             "week_end": (monday + timedelta(days=6)).isoformat(), **body}
 
 
-def publish_month(session: Session, settings: Settings, actor: User, month: str,
+def publish_month(session: Session, settings: Settings, actor: Principal, month: str,
                   now: datetime | None = None) -> Publication:
     """Freeze the month's figures as published by the national office or a province."""
     region_code = publisher_region(actor)
     now = now or clock_now(settings)
     week = week_for_month(settings, month, now)
+    assert actor.id is not None
     publication = Publication(month=month, region_code=region_code, week=week,
                               snapshot={"month": month, **build_snapshot(session, week, region_code)},
                               published_at=now, published_by=actor.id)
     session.add(publication)
     session.flush()
     record(session, actor, "create", "publication", publication.id,
-           after={k: v for k, v in snapshot(publication).items() if k != "snapshot"},
-           region_code=region_code)
+           after=snapshot(publication, PUBLICATION_LEAVE_OUT), region_code=region_code)
     return publication
 
 
-def _newest_first():
-    return (Publication.month.desc(), Publication.published_at.desc(), Publication.id.desc())
+def _newest_first() -> tuple[Any, ...]:
+    return (col(Publication.month).desc(), col(Publication.published_at).desc(), col(Publication.id).desc())
 
 
-def list_publications(session: Session, actor: User, limit: int, offset: int) -> tuple[list[Publication], int]:
+def list_publications(session: Session, actor: Principal, limit: int,
+                      offset: int) -> tuple[list[Publication], int]:
     """Officers read the national publications and those of their own province."""
-    scope = scope_of(actor)
-    if actor.role == Role.liaison:
-        raise Forbidden("信息公开发布记录只对扶贫办工作人员和系统管理员开放")
+    require_reader(actor)
     # The list never needs the snapshots, which can be large: each is read by id.
-    stmt = select(Publication).options(defer(Publication.snapshot)).order_by(*_newest_first())
-    if not scope.everything:
-        stmt = stmt.where(or_(Publication.region_code.is_(None),
-                              Publication.region_code == scope.region_code[:2] + "0" * 10))
-    rows, total = paginate(session, stmt, limit, offset)
-    return [r[0] for r in rows], total
+    stmt = (select(Publication).options(defer(Publication.snapshot))  # type: ignore[arg-type]
+            .where(publications_clause(actor)).order_by(*_newest_first()))
+    return page_of(session, stmt, limit, offset)
 
 
-def get_publication(session: Session, actor: User, publication_id: int) -> Publication:
-    scope = scope_of(actor)
+def get_publication(session: Session, actor: Principal, publication_id: int) -> Publication:
     publication = session.get(Publication, publication_id)
-    visible = publication is not None and actor.role != Role.liaison and (
-        scope.everything or publication.region_code is None
-        or publication.region_code[:2] == (scope.region_code or "")[:2])
-    if not visible:
+    if publication is None or not may_read(actor, publication):
         raise NotFound(f"发布记录 {publication_id} 不存在或不在您的管辖范围内")
     return publication
 
@@ -202,13 +183,13 @@ def get_publication(session: Session, actor: User, publication_id: int) -> Publi
 # --- what the public sees -------------------------------------------------------------------
 
 
-def _key(p) -> tuple:
-    return (p.month, as_utc(p.published_at), p.id)
+def _key(p: Any) -> tuple[str, datetime, int]:
+    return (p.month, p.published_at, p.id)
 
 
 def _dated(p: Publication) -> dict[str, Any]:
     return {"month": p.month, "week": p.week, "week_start": p.snapshot.get("week_start"),
-            "week_end": p.snapshot.get("week_end"), "published_at": as_utc(p.published_at)}
+            "week_end": p.snapshot.get("week_end"), "published_at": p.published_at}
 
 
 def public_summary(session: Session) -> dict[str, Any] | None:
@@ -257,33 +238,15 @@ _PERSONAL_NUMBER = re.compile(
     r"(?<![0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{17}[0-9Xx])(?![0-9])")
 
 
-def is_featured(report: Report | None) -> bool:
-    """Featured, and not changed since: a story edited after the county featured it is not
-    public until the county looks at it again."""
-    if report is None or report.featured_at is None or not report.story_body:
-        return False
-    return as_utc(report.featured_at) >= as_utc(report.submitted_at)
-
-
-def _report_in_scope(session: Session, actor: User, pairing_id: int, week: str):
-    row = session.execute(
-        select(Report, Pairing, Village).join(Pairing, Report.pairing_id == Pairing.id)
-        .join(Village, Pairing.village_id == Village.id)
-        .where(Report.pairing_id == pairing_id, Report.week == week, pairing_clause(scope_of(actor)))
-    ).first()
-    if row is None:
-        raise NotFound(f"结对 {pairing_id} 在 {week} 没有周报，或不在您的管辖范围内")
-    return row.Report, row.Pairing, row.Village
-
-
 def _personal_names(session: Session, pairing: Pairing) -> set[str]:
     """Names the system knows to be personal around this story: the unit's liaisons and contact,
     the stationed staff of the unit's plans (a story may mention a neighbouring village's team)."""
-    names = set(session.scalars(select(User.display_name).where(
-        User.role == Role.liaison, User.unit_id == pairing.unit_id)))
-    names.add(session.get(Unit, pairing.unit_id).contact_name)
-    for members in session.scalars(select(Plan.members).join(Pairing, Plan.pairing_id == Pairing.id)
-                                   .where(Pairing.unit_id == pairing.unit_id)):
+    names = {user.display_name for user in liaisons_of(session, [pairing.unit_id]).get(pairing.unit_id, [])}
+    unit = session.get(Unit, pairing.unit_id)
+    if unit is not None:
+        names.add(unit.contact_name)
+    for members in session.exec(select(Plan.members).join(Pairing, col(Plan.pairing_id) == col(Pairing.id))
+                                .where(Pairing.unit_id == pairing.unit_id)):
         names.update(members or [])
     return {n.strip() for n in names if n and len(n.strip()) >= 2}
 
@@ -298,11 +261,12 @@ def _check_story_is_public(session: Session, report: Report, pairing: Pairing) -
                                      "请联络员删除后再设为典型案例")
 
 
-def feature_story(session: Session, settings: Settings, actor: User, pairing_id: int, week: str,
-                  featured: bool, now: datetime | None = None) -> Report:
+def feature_story(session: Session, settings: Settings, access: ReportAccess, featured: bool,
+                  now: datetime | None = None) -> Report:
     """A county officer features the week's story for the public pages, or withdraws it."""
-    report, pairing, village = _report_in_scope(session, actor, pairing_id, week)
-    require_county_reviewer(actor)
+    report = access.require_report()
+    access.pairing.require_review()
+    actor, pairing, week = access.pairing.principal, access.pairing.pairing, access.week
     if featured:
         if not (report.story_body or "").strip():
             raise Invalid.one(["story"], f"{week} 的周报没有案例故事，不能设为典型案例")
@@ -313,13 +277,13 @@ def feature_story(session: Session, settings: Settings, actor: User, pairing_id:
     if featured:
         # Never before the filing it approves, whichever clock each was stamped with (the demo's
         # pinned campaign clock, or the real one).
-        moment = max(as_utc(now or clock_now(settings)), as_utc(report.submitted_at))
+        moment = max(now or clock_now(settings), report.submitted_at)
         report.featured_at, report.featured_by = moment, actor.id
     else:
         report.featured_at, report.featured_by = None, None
     session.flush()
     record(session, actor, "feature" if featured else "unfeature", "report", report.id,
-           before=before, after=snapshot(report), region_code=village.county_code)
+           before=before, after=snapshot(report), region_code=access.pairing.county_code)
     return report
 
 
@@ -340,24 +304,24 @@ class Case:
     def json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "body": self.body, "week": self.week,
                 "village": self.village, "county": self.county, "province": self.province,
-                "unit": self.unit, "featured_at": as_utc(self.featured_at).isoformat()}
+                "unit": self.unit, "featured_at": self.featured_at.isoformat()}
 
 
 def public_cases(session: Session, limit: int = 20, offset: int = 0) -> tuple[list[Case], int]:
     """Featured stories, newest week first."""
     county, province = aliased(Region, name="county"), aliased(Region, name="province")
-    where = and_(Report.featured_at.is_not(None), Report.featured_at >= Report.submitted_at,
-                 Report.story_body.is_not(None))
+    where = and_(col(Report.featured_at).is_not(None), col(Report.featured_at) >= col(Report.submitted_at),
+                 col(Report.story_body).is_not(None))
     base = (
         select(Report.id, Report.story_title, Report.story_body, Report.week, Village.name,
                county.name, province.name, Unit.name, Report.featured_at)
-        .join(Pairing, Report.pairing_id == Pairing.id)
-        .join(Village, Pairing.village_id == Village.id)
-        .join(Unit, Pairing.unit_id == Unit.id)
-        .join(county, county.code == Village.county_code)
-        .join(province, province.code == Village.province_code)
+        .join(Pairing, col(Report.pairing_id) == col(Pairing.id))
+        .join(Village, col(Pairing.village_id) == col(Village.id))
+        .join(Unit, col(Pairing.unit_id) == col(Unit.id))
+        .join(county, col(county.code) == col(Village.county_code))
+        .join(province, col(province.code) == col(Village.province_code))
         .where(where)
     )
-    rows, total = paginate(session, base.order_by(Report.week.desc(), Report.featured_at.desc(),
-                                                  Report.id.desc()), limit, offset)
-    return [Case(*row) for row in rows], total
+    ordered = base.order_by(col(Report.week).desc(), col(Report.featured_at).desc(), col(Report.id).desc())
+    rows = session.exec(ordered.limit(limit).offset(offset)).all()
+    return [Case(*row) for row in rows], count(session, base)

@@ -6,15 +6,24 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from sqlmodel import Session
 
+from app.auth.deps import MaybePrincipal, PagePrincipal
+from app.auth.policy import Principal
 from app.common import LIMIT_DEFAULT, parse_week, today
+from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
 from app.public import service
 from app.public.models import PublicationCreate
-from app.reports.views import _page as report_page
+from app.public.policy import publisher_region
+from app.regions.service import region_names
+from app.reports.deps import PageReport
+from app.reports.policy import ReportAccess
+from app.reports.views import report_page
 from app.web.forms import error_map, validate
-from app.web.pages import MaybeUser, PageScope, PageUser, csrf_protect, render
+from app.web.pages import csrf_protect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -53,16 +62,18 @@ def month_label(month: str) -> str:
     return f"{int(month[:4])}年{int(month[5:])}月"
 
 
+CHARTED = {key: text for key, text, _kind in service.FIGURES if key in ("funds_arrived_wan", "jobs_done")}
+
+
 def _charts(rows: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
-    return [bar_chart(rows, "funds_arrived_wan", f"{what}资金已到位（万元）"),
-            bar_chart(rows, "jobs_done", f"{what}已解决就业人数")]
+    return [bar_chart(rows, key, f"{what}{text}") for key, text in CHARTED.items()]
 
 
 # --- the public pages -----------------------------------------------------------------------
 
 
 @router.get("/public")
-def public_page(request: Request, session: SessionDep, _user: MaybeUser):
+def public_page(request: Request, session: SessionDep, _principal: MaybePrincipal) -> Response:
     summary = service.public_summary(session)
     cases, total = service.public_cases(session, CASES_ON_SUMMARY)
     context: dict[str, Any] = {"title": "信息公开", "summary": summary, "cases": cases,
@@ -76,8 +87,8 @@ def public_page(request: Request, session: SessionDep, _user: MaybeUser):
 
 
 @router.get("/public/cases")
-def cases_page(request: Request, session: SessionDep, _user: MaybeUser,
-               page: Annotated[int, Query(ge=1, le=10_000)] = 1):
+def cases_page(request: Request, session: SessionDep, _principal: MaybePrincipal,
+               page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
     cases, total = service.public_cases(session, CASES_PER_PAGE, (page - 1) * CASES_PER_PAGE)
     return render(request, "public/cases.html", {
         "title": "典型案例", "cases": cases, "total": total, "page": page,
@@ -88,12 +99,13 @@ def cases_page(request: Request, session: SessionDep, _user: MaybeUser,
 # --- publishing (national and province officers) --------------------------------------------
 
 
-def _publish_page(request: Request, session, settings, user, *, values=None, errors=None,
-                  notice=None, status_code=200):
-    region = service.publisher_region(user)  # 403 for anyone who may not publish
-    publications, _total = service.list_publications(session, user, LIMIT_DEFAULT, 0)
-    names = service.region_names(session, {p.region_code for p in publications if p.region_code}
-                           | ({region} if region else set()))
+def _publish_page(request: Request, session: Session, settings: Settings, principal: Principal, *,
+                  values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                  notice: str | None = None, status_code: int = 200) -> Response:
+    region = publisher_region(principal)  # 403 for anyone who may not publish
+    publications, _total = service.list_publications(session, principal, LIMIT_DEFAULT, 0)
+    names = region_names(session, {p.region_code for p in publications if p.region_code}
+                         | ({region} if region else set()))
     day = today(settings)
     # (month, week, whether that week is over): a running week's figures are still coming in.
     months = [(m, w, parse_week(w) + timedelta(days=6) < day) for m, w in service.publishable_months(settings)]
@@ -109,42 +121,42 @@ def _publish_page(request: Request, session, settings, user, *, values=None, err
 
 
 @router.get("/publications")
-def publish_page(request: Request, session: SessionDep, settings: SettingsDep, user: PageUser):
-    return _publish_page(request, session, settings, user)
+def publish_page(request: Request, session: SessionDep, settings: SettingsDep,
+                 principal: PagePrincipal) -> Response:
+    return _publish_page(request, session, settings, principal)
 
 
 @router.post("/publications")
-def publish(request: Request, session: SessionDep, settings: SettingsDep, user: PageUser,
-            month: Annotated[str, Form()] = ""):
+def publish(request: Request, session: SessionDep, settings: SettingsDep, principal: PagePrincipal,
+            month: Annotated[str, Form()] = "") -> Response:
     try:
         data = validate(PublicationCreate, {"month": month.strip()})
-        publication = service.publish_month(session, settings, user, data.month)
+        publication = service.publish_month(session, settings, principal, data.month)
     except Invalid as exc:
         session.rollback()
-        return _publish_page(request, session, settings, user, values={"month": month},
+        return _publish_page(request, session, settings, principal, values={"month": month},
                              errors=error_map(exc.errors), status_code=422)
-    return _publish_page(request, session, settings, user, notice=(
+    return _publish_page(request, session, settings, principal, notice=(
         f"已发布 {month_label(publication.month)} 信息公开数据（按 {publication.week} 周统计表）"))
 
 
 # --- the county's feature button on the weekly report page ----------------------------------
 
 
-def _feature(request, session, settings, scope, user, pairing_id: int, week: str, featured: bool):
+def _feature(request: Request, session: Session, settings: Settings, report: ReportAccess,
+             featured: bool) -> Response:
     # A refusal (no story, a phone number in it, out of scope) shows as the page's message, as
     # the review buttons beside it do.
-    service.feature_story(session, settings, user, pairing_id, week, featured)
+    service.feature_story(session, settings, report, featured)
     notice = "已设为典型案例，将在信息公开页面展示" if featured else "已取消典型案例，信息公开页面不再展示"
-    return report_page(request, session, settings, scope, user, pairing_id, week, notice=notice)
+    return report_page(request, session, settings, report, notice=notice)
 
 
 @router.post("/pairings/{pairing_id}/reports/{week}/feature")
-def feature(pairing_id: int, week: str, request: Request, session: SessionDep,
-            settings: SettingsDep, scope: PageScope, user: PageUser):
-    return _feature(request, session, settings, scope, user, pairing_id, week, True)
+def feature(request: Request, session: SessionDep, settings: SettingsDep, report: PageReport) -> Response:
+    return _feature(request, session, settings, report, True)
 
 
 @router.post("/pairings/{pairing_id}/reports/{week}/unfeature")
-def unfeature(pairing_id: int, week: str, request: Request, session: SessionDep,
-              settings: SettingsDep, scope: PageScope, user: PageUser):
-    return _feature(request, session, settings, scope, user, pairing_id, week, False)
+def unfeature(request: Request, session: SessionDep, settings: SettingsDep, report: PageReport) -> Response:
+    return _feature(request, session, settings, report, False)

@@ -1,69 +1,12 @@
 """Regions (province → township) and villages, keyed by 12-digit statistical division codes."""
 
-import re
-from enum import StrEnum
-
 from pydantic import Field as PydanticField
 from pydantic import field_validator
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
+from app.codes import Level, check_code
 from app.common import Count, StrictModel
-
-
-class Level(StrEnum):
-    province = "province"
-    city = "city"
-    county = "county"
-    township = "township"
-    village = "village"
-
-
-LEVEL_LABELS = {
-    Level.province: "省",
-    Level.city: "市",
-    Level.county: "县",
-    Level.township: "乡镇",
-    Level.village: "村",
-}
-# How many leading digits of a code are significant at each level.
-SIGNIFICANT = {Level.province: 2, Level.city: 4, Level.county: 6, Level.township: 9, Level.village: 12}
-PARENT = {Level.city: Level.province, Level.county: Level.city, Level.township: Level.county,
-          Level.village: Level.township}
-# [0-9], not \d: \d also matches full-width and other Unicode digits.
-CODE_RE = re.compile(r"^[0-9]{12}$")
-
-
-def level_of(code: str) -> Level:
-    """The level a well-formed code denotes: the longest non-zero prefix."""
-    if code[9:] != "000":
-        return Level.village
-    if code[6:9] != "000":
-        return Level.township
-    if code[4:6] != "00":
-        return Level.county
-    if code[2:4] != "00":
-        return Level.city
-    return Level.province
-
-
-def ancestor_code(code: str, level: Level) -> str:
-    """The code of the region at `level` that contains `code`."""
-    n = SIGNIFICANT[level]
-    return code[:n] + "0" * (12 - n)
-
-
-def prefix_of(code: str) -> str:
-    """The significant prefix: every code under this region starts with it."""
-    return code[: SIGNIFICANT[level_of(code)]]
-
-
-def check_code(code: str) -> str:
-    if not CODE_RE.match(code):
-        raise ValueError("区划代码必须是 12 位数字（统计用区划代码）")
-    if code[:2] == "00":
-        raise ValueError("区划代码的前两位（省级代码）不能为 00")
-    return code
 
 
 class Region(SQLModel, table=True):
@@ -136,11 +79,11 @@ class VillageCreate(VillageBase):
 
 class VillageUpdate(StrictModel):
     # Partial update: a field left out stays as it is; an explicit null is refused by its type.
-    name: str = PydanticField(None, min_length=1, max_length=100)
-    listed: bool = None
-    registered_poor: bool = None
-    poor_households: Count = None
-    poor_population: Count = None
+    name: str = PydanticField(None, min_length=1, max_length=100)  # type: ignore[assignment]
+    listed: bool = None  # type: ignore[assignment]
+    registered_poor: bool = None  # type: ignore[assignment]
+    poor_households: Count = None  # type: ignore[assignment]
+    poor_population: Count = None  # type: ignore[assignment]
 
 
 class VillagePublic(SQLModel):

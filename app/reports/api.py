@@ -2,42 +2,42 @@
 
 from fastapi import APIRouter, Response, status
 
-from app.api_common import PageDep
 from app.common import Page
-from app.deps import CurrentUser, ScopeDep, SessionDep, SettingsDep
+from app.deps import PageDep, SessionDep, SettingsDep
+from app.pairings.deps import CurrentPairing
 from app.pairings.models import ReasonIn
-from app.reports import service
+from app.reports import flows, service
+from app.reports.deps import CurrentReport
 from app.reports.models import ReportIn, ReportOut
-from app.review import service as review
 
 router = APIRouter(tags=["reports"])
 
 
 @router.put("/pairings/{pairing_id}/reports/{week}", response_model=ReportOut,
             responses={201: {"model": ReportOut, "description": "周报已创建"}})
-def put_report(pairing_id: int, week: str, data: ReportIn, session: SessionDep,
-               settings: SettingsDep, user: CurrentUser, response: Response):
-    report, created = service.put_report(session, settings, user, pairing_id, week, data)
+def put_report(data: ReportIn, report: CurrentReport, session: SessionDep, settings: SettingsDep,
+               response: Response) -> ReportOut:
+    saved, created = flows.save_report(session, settings, report, data)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return service.report_out(session, report)
+    return flows.report_out(session, report.pairing, saved)
 
 
 @router.get("/pairings/{pairing_id}/reports", response_model=Page[ReportOut])
-def list_reports(pairing_id: int, session: SessionDep, scope: ScopeDep, page: PageDep):
-    reports, total = service.list_reports(session, scope, pairing_id, page.limit, page.offset)
-    return Page(items=[service.report_out(session, r) for r in reports], total=total)
+def list_reports(pairing: CurrentPairing, session: SessionDep, page: PageDep) -> Page[ReportOut]:
+    reports, total = service.list_reports(session, pairing.id, page.limit, page.offset)
+    return Page(items=flows.reports_out(session, pairing, reports), total=total)
 
 
 @router.post("/pairings/{pairing_id}/reports/{week}/approve", response_model=ReportOut)
-def approve_report(pairing_id: int, week: str, session: SessionDep, user: CurrentUser):
-    return service.report_out(session, review.approve_report(session, user, pairing_id, week))
+def approve_report(report: CurrentReport, session: SessionDep) -> ReportOut:
+    return flows.report_out(session, report.pairing, service.approve_report(session, report))
 
 
 @router.post("/pairings/{pairing_id}/reports/{week}/return", response_model=ReportOut)
-def return_report(pairing_id: int, week: str, data: ReasonIn, session: SessionDep, user: CurrentUser):
-    return service.report_out(session, review.return_report(session, user, pairing_id, week, data.reason))
+def return_report(data: ReasonIn, report: CurrentReport, session: SessionDep) -> ReportOut:
+    return flows.report_out(session, report.pairing, service.return_report(session, report, data.reason))
 
 
 @router.get("/pairings/{pairing_id}/reports/{week}", response_model=ReportOut)
-def get_report(pairing_id: int, week: str, session: SessionDep, scope: ScopeDep):
-    return service.report_out(session, service.get_report(session, scope, pairing_id, week))
+def get_report(report: CurrentReport, session: SessionDep) -> ReportOut:
+    return flows.report_out(session, report.pairing, report.require_report())

@@ -1,14 +1,17 @@
 """Weekly progress reports (每周项目进展): cumulative figures, one per pairing and ISO week."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field as PydanticField
-from sqlalchemy import DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.common import MONEY_SQL, Count, StrictModel, Wan, WanOut, utcnow
+from app.catalogue import label
+from app.common import Count, Money, StrictModel, UtcDateTime, Wan, WanOut, format_decimal, utcnow
 
 
 class ReportStatus(StrEnum):
@@ -26,12 +29,14 @@ REPORT_STATUS_LABELS = {
 PROGRESS_MAX = 2000
 STORY_MAX = 10000
 
+# The figures a report carries, in the order of the form and of annex 3.
+FIGURE_FIELDS = (
+    "funds_arrived_wan", "materials_arrived_wan", "industry_plan_done", "sales_done_wan",
+    "jobs_done", "trained_done", "stationed_now", "beneficiaries",
+)
 # Cumulative fields: a value lower than in the previous report needs a correction note.
 # stationed_now is a head count of today and may go down freely.
-CUMULATIVE_FIELDS = (
-    "funds_arrived_wan", "materials_arrived_wan", "industry_plan_done", "sales_done_wan",
-    "jobs_done", "trained_done", "beneficiaries",
-)
+CUMULATIVE_FIELDS = tuple(f for f in FIGURE_FIELDS if f != "stationed_now")
 
 
 class Report(SQLModel, table=True):
@@ -48,10 +53,10 @@ class Report(SQLModel, table=True):
     week: str = Field(max_length=8, index=True)
     week_start: date
 
-    funds_arrived_wan: Decimal = Field(sa_type=MONEY_SQL)
-    materials_arrived_wan: Decimal = Field(sa_type=MONEY_SQL)
+    funds_arrived_wan: Decimal = Field(sa_type=Money)
+    materials_arrived_wan: Decimal = Field(sa_type=Money)
     industry_plan_done: bool = False
-    sales_done_wan: Decimal = Field(sa_type=MONEY_SQL)
+    sales_done_wan: Decimal = Field(sa_type=Money)
     jobs_done: int = 0
     trained_done: int = 0
     stationed_now: int = 0
@@ -64,12 +69,12 @@ class Report(SQLModel, table=True):
     status: str = Field(default=ReportStatus.submitted, max_length=10, index=True)
     return_reason: str | None = Field(default=None, sa_type=Text)
     late: bool = False
-    first_submitted_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    submitted_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    first_submitted_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    submitted_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     submitted_by: int | None = Field(default=None, foreign_key="app_user.id")
-    reviewed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    reviewed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     # A county officer features the week's story for the public pages (典型案例).
-    featured_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    featured_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     featured_by: int | None = Field(default=None, foreign_key="app_user.id")
 
 
@@ -117,6 +122,53 @@ class ReportOut(SQLModel):
     late: bool
     submitted_at: datetime
     first_submitted_at: datetime
+    # Who filed this version: the unit's liaison, or the county on the unit's behalf.
+    submitted_by: int | None = None
     # reported · county_approved · province_accepted
     stage: str
     flags: list[dict] = []
+
+
+def shown(value: Decimal | int | bool) -> str:
+    """A figure as a sentence shows it: 12.5, 8, 是."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return format_decimal(value)
+
+
+@dataclass(frozen=True)
+class Decrease:
+    field: str
+    before: Decimal | int | bool
+    after: Decimal | int | bool
+
+    def __str__(self) -> str:
+        return f"{label(self.field)}由 {shown(self.before)} 减为 {shown(self.after)}"
+
+
+def decreases(previous: Any, current: Any) -> list[Decrease]:
+    """The cumulative figures lower in `current` than in `previous` (reports, request bodies or
+    what a form holds so far; a figure either lacks is not compared)."""
+    found = []
+    for name in CUMULATIVE_FIELDS:
+        before, after = getattr(previous, name, None), getattr(current, name, None)
+        if before is not None and after is not None and after < before:
+            found.append(Decrease(name, before, after))
+    return found
+
+
+def stage(report_status: str | None, accepted: bool) -> str | None:
+    """Where a value stands: reported, approved by the county, accepted by the province."""
+    if report_status is None:
+        return None
+    if accepted:
+        return "province_accepted"
+    return "county_approved" if report_status == ReportStatus.approved else "reported"
+
+
+def is_featured(report: Report | None) -> bool:
+    """Featured, and not changed since: a story edited after the county featured it is not
+    public until the county looks at it again."""
+    if report is None or report.featured_at is None or not report.story_body:
+        return False
+    return report.featured_at >= report.submitted_at

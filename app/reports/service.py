@@ -1,185 +1,135 @@
-"""Weekly reports: week rules, the cumulative-decrease rule, lateness and idempotent replace."""
+"""Weekly reports: the week rules, the cumulative-decrease rule, lateness, idempotent replace and
+the county's review states."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.audit.service import record, snapshot
-from app.auth.models import Role, User
-from app.auth.scope import Scope, scope_of
-from app.common import (
-    as_utc,
-    check_week,
-    clock_now,
-    format_decimal,
-    paginate,
-    parse_week,
-    week_deadline,
-)
+from app.common import check_week, clock_now, page_of, parse_week, utcnow, week_deadline
 from app.config import Settings
-from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.pairings.models import Pairing
-from app.pairings.service import get_pairing, get_pairing_row
-from app.regions.models import Village
-from app.reports.models import (
-    CUMULATIVE_FIELDS,
-    Report,
-    ReportIn,
-    ReportOut,
-    ReportStatus,
-    StoryOut,
-)
-from app.review import service as review
-from app.stats import service as stats
-
-FIELD_LABELS = {
-    "funds_arrived_wan": "资金已到位总投入（万元）",
-    "materials_arrived_wan": "物资已到位（万元）",
-    "industry_plan_done": "是否已完成计划",
-    "sales_done_wan": "已完成销售（万元）",
-    "jobs_done": "已解决就业人数",
-    "trained_done": "已完成培训人数",
-    "stationed_now": "已驻村人数",
-    "beneficiaries": "带动贫困人口数",
-}
+from app.errors import Conflict, Invalid
+from app.reports.models import Report, ReportIn, ReportStatus, decreases
+from app.reports.policy import ReportAccess
+from app.stats.models import Submission, SubmissionStatus
 
 
-def _values(report: Report | ReportIn) -> dict:
-    return {name: getattr(report, name) for name in FIELD_LABELS}
+def previous_report(session: Session, pairing_id: int, week: str) -> Report | None:
+    return session.exec(
+        select(Report).where(Report.pairing_id == pairing_id, col(Report.week) < week)
+        .order_by(col(Report.week).desc()).limit(1)
+    ).first()
 
 
-def decreases(previous: Report | ReportIn, data: Report | ReportIn) -> list[str]:
-    """Cumulative fields lower in `data` than in `previous`, described in Chinese."""
-    found = []
-    for name in CUMULATIVE_FIELDS:
-        old, new = getattr(previous, name), getattr(data, name)
-        if old is None or new is None or new >= old:
-            continue
-        shown = (lambda v: format_decimal(v)) if name.endswith("_wan") else (lambda v: str(int(v)))
-        found.append(f"{FIELD_LABELS[name]}由 {shown(old)} 减为 {shown(new)}")
-    return found
+def following_report(session: Session, pairing_id: int, week: str) -> Report | None:
+    return session.exec(
+        select(Report).where(Report.pairing_id == pairing_id, col(Report.week) > week)
+        .order_by(col(Report.week)).limit(1)
+    ).first()
 
 
-def _require_note_for_decreases(session: Session, pairing_id: int, week: str, data: ReportIn) -> None:
+def _require_note_for_decreases(data: ReportIn, previous: Report | None, following: Report | None) -> None:
     """Cumulative figures only grow: lower than the report before, or higher than the report
     after (a back-filled or corrected earlier week), needs a correction note."""
-    previous = previous_report(session, pairing_id, week)
     if previous is not None and (down := decreases(previous, data)):
         raise Invalid.one(
             ["body", "correction_note"],
-            f"累计数比上一次填报（{previous.week}）减少：{'；'.join(down)}。请填写更正说明", "missing",
+            f"累计数比上一次填报（{previous.week}）减少：{'；'.join(map(str, down))}。请填写更正说明", "missing",
         )
-    following = session.scalars(
-        select(Report).where(Report.pairing_id == pairing_id, Report.week > week)
-        .order_by(Report.week).limit(1)
-    ).first()
     if following is not None and (down := decreases(data, following)):
         raise Invalid.one(
             ["body", "correction_note"],
             f"填报的累计数高于之后一周（{following.week}）的数，{following.week} 将变为减少："
-            f"{'；'.join(down)}。请核对，或填写更正说明", "missing",
+            f"{'；'.join(map(str, down))}。请核对，或填写更正说明", "missing",
         )
 
 
-def previous_report(session: Session, pairing_id: int, week: str) -> Report | None:
-    return session.scalars(
-        select(Report).where(Report.pairing_id == pairing_id, Report.week < week)
-        .order_by(Report.week.desc()).limit(1)
-    ).first()
-
-
-def _may_write(actor: User, pairing: Pairing) -> bool:
-    if actor.role == Role.liaison:
-        return actor.unit_id == pairing.unit_id
-    return True
-
-
-def put_report(
-    session: Session, settings: Settings, actor: User, pairing_id: int, week: str,
-    data: ReportIn, now: datetime | None = None,
-) -> tuple[Report, bool]:
-    """Create or replace the week's report; (report, created)."""
-    pairing, village, _unit = get_pairing_row(session, scope_of(actor), pairing_id)
-    if not _may_write(actor, pairing):
-        raise Forbidden("无权填报该结对的周报")
+def write_report(
+    session: Session, settings: Settings, access: ReportAccess, data: ReportIn,
+    previous: Report | None, following: Report | None, now: datetime | None = None,
+) -> tuple[Report, bool, bool]:
+    """Create or replace the week's report: (report, created, changed). `previous` and `following`
+    are the pairing's reports just before and after the week."""
+    pairing, week = access.pairing, access.week
+    pairing.require_write("填报该结对的周报")
     now = now or clock_now(settings)
     check_week(settings, week, now)
-    review.check_unlocked(session, village.county_code, week)
-    if not pairing.active:
-        raise Conflict(f"结对 {pairing_id} 已终止，不能再填报周报")
+    access.require_unlocked()
+    agreement = pairing.pairing
+    if not agreement.active:
+        raise Conflict(f"结对 {pairing.id} 已终止，不能再填报周报")
     monday = parse_week(week)
-    if monday + timedelta(days=6) < pairing.signed_on:
-        raise Invalid.one(["path", "week"], f"周次 {week} 早于结对签订日期 {pairing.signed_on}")
-    if monday > pairing.valid_until:
-        raise Invalid.one(["path", "week"], f"周次 {week} 晚于结对有效期 {pairing.valid_until}")
-
+    if monday + timedelta(days=6) < agreement.signed_on:
+        raise Invalid.one(["path", "week"], f"周次 {week} 早于结对签订日期 {agreement.signed_on}")
+    if monday > agreement.valid_until:
+        raise Invalid.one(["path", "week"], f"周次 {week} 晚于结对有效期 {agreement.valid_until}")
     if not (data.correction_note or "").strip():
-        _require_note_for_decreases(session, pairing_id, week, data)
+        _require_note_for_decreases(data, previous, following)
 
     values = data.model_dump(exclude={"story"})
     values["story_title"] = data.story.title if data.story else None
     values["story_body"] = data.story.body if data.story else None
-
-    report = session.scalars(
-        select(Report).where(Report.pairing_id == pairing_id, Report.week == week)
-        .with_for_update()
+    actor = pairing.principal
+    report = session.exec(
+        select(Report).where(Report.pairing_id == pairing.id, Report.week == week).with_for_update()
     ).first()
     if report is None:
         report = Report(
-            pairing_id=pairing_id, week=week, week_start=parse_week(week),
+            pairing_id=pairing.id, week=week, week_start=monday,
             first_submitted_at=now, submitted_at=now, submitted_by=actor.id,
             late=now > week_deadline(settings, week), **values,
         )
         session.add(report)
         session.flush()
         record(session, actor, "create", "report", report.id, after=snapshot(report),
-               region_code=village.county_code)
-        review.check_report(session, settings, actor, report)
-        return report, True
+               region_code=pairing.county_code)
+        return report, True, True
 
     before = snapshot(report)
     report.sqlmodel_update(values)
     if snapshot(report) == before and report.status != ReportStatus.returned:
-        return report, False  # the same PUT twice stores one report, unchanged
-    # A changed (or, after a return, re-sent) report goes back to the county for review; lateness stays that of the first filing.
+        return report, False, False  # the same PUT twice stores one report, unchanged
+    # A changed (or, after a return, re-sent) report goes back to the county for review; lateness
+    # stays that of the first filing.
     report.status, report.return_reason, report.reviewed_at = ReportStatus.submitted, None, None
     report.submitted_at, report.submitted_by = now, actor.id
     session.flush()
     record(session, actor, "update", "report", report.id, before=before, after=snapshot(report),
-           region_code=village.county_code)
-    review.check_report(session, settings, actor, report)
-    return report, False
+           region_code=pairing.county_code)
+    return report, False, True
 
 
-def get_report(session: Session, scope: Scope, pairing_id: int, week: str) -> Report:
-    get_pairing(session, scope, pairing_id)
-    report = session.scalars(
-        select(Report).where(Report.pairing_id == pairing_id, Report.week == week)
-    ).first()
-    if report is None:
-        raise NotFound(f"结对 {pairing_id} 在 {week} 没有周报")
+def _review(session: Session, access: ReportAccess, allowed: tuple[ReportStatus, ...], to: ReportStatus,
+            reason: str | None = None, now: datetime | None = None) -> Report:
+    report = access.require_report()
+    access.pairing.require_review()
+    access.require_unlocked()
+    if report.status not in allowed:
+        raise Conflict(f"周报当前状态为“{report.status}”，不能变为“{to}”")
+    before = snapshot(report)
+    report.status, report.reviewed_at = to, now or utcnow()
+    report.return_reason = reason if to == ReportStatus.returned else None
+    session.flush()
+    record(session, access.pairing.principal, "state", "report", report.id, before=before,
+           after=snapshot(report), region_code=access.pairing.county_code)
     return report
 
 
-def list_reports(
-    session: Session, scope: Scope, pairing_id: int, limit: int, offset: int
-) -> tuple[list[Report], int]:
-    get_pairing(session, scope, pairing_id)
-    stmt = select(Report).where(Report.pairing_id == pairing_id).order_by(Report.week)
-    rows, total = paginate(session, stmt, limit, offset)
-    return [r[0] for r in rows], total
+def approve_report(session: Session, access: ReportAccess) -> Report:
+    return _review(session, access, (ReportStatus.submitted,), ReportStatus.approved)
 
 
-def report_out(session: Session, report: Report) -> ReportOut:
-    """The report as the API shows it: with its flags and where its values stand."""
-    story = StoryOut(title=report.story_title, body=report.story_body) if report.story_body else None
-    county = session.scalar(select(Village.county_code).join(Pairing).where(Pairing.id == report.pairing_id))
-    return ReportOut(
-        **report.model_dump(exclude={"story_title", "story_body", "submitted_at", "first_submitted_at"}),
-        story=story, submitted_at=as_utc(report.submitted_at),
-        first_submitted_at=as_utc(report.first_submitted_at),
-        stage=stats.stage(report.status, report.week in stats.accepted_weeks(session, county)),
-        flags=[review.flag_out(f).model_dump(mode="json")
-               for f in review.flags_for(session, report.pairing_id, report.week)],
-    )
+def return_report(session: Session, access: ReportAccess, reason: str) -> Report:
+    return _review(session, access, (ReportStatus.submitted, ReportStatus.approved), ReportStatus.returned,
+                   reason)
+
+
+def list_reports(session: Session, pairing_id: int, limit: int, offset: int) -> tuple[list[Report], int]:
+    stmt = select(Report).where(Report.pairing_id == pairing_id).order_by(col(Report.week))
+    return page_of(session, stmt, limit, offset)
+
+
+def accepted_weeks(session: Session, county_code: str) -> set[str]:
+    """The weeks whose table the province has accepted: their values stand as province_accepted."""
+    return set(session.exec(select(Submission.week).where(
+        Submission.county_code == county_code, Submission.status == SubmissionStatus.accepted)))

@@ -1,14 +1,14 @@
-"""Suspicious-data flags (存疑数据) and county submissions of the weekly table."""
+"""Suspicious-data flags (存疑数据)."""
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Column, DateTime, Index, Text, text
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from app.common import StrictModel, utcnow
+from app.common import StrictModel, UtcDateTime, utcnow
 
 
 class FlagStatus(StrEnum):
@@ -35,8 +35,8 @@ class Flag(SQLModel, table=True):
     columns: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     county_code: str = Field(max_length=12, index=True)
     status: str = Field(default=FlagStatus.open, max_length=10, index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    resolved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     resolved_by: int | None = Field(default=None, foreign_key="app_user.id")
     note: str | None = Field(default=None, sa_type=Text)
 
@@ -66,49 +66,6 @@ class FlagResolve(StrictModel):
     note: str = PydanticField(min_length=1, max_length=2000)
 
 
-class SubmissionStatus(StrEnum):
-    submitted = "submitted"
-    accepted = "accepted"
-    returned = "returned"
-
-
-SUBMISSION_STATUS_LABELS = {SubmissionStatus.submitted: "已上报，待省级审核",
-                            SubmissionStatus.accepted: "省级已接收",
-                            SubmissionStatus.returned: "省级已退回"}
-
-
-class Submission(SQLModel, table=True):
-    """A county's week-W table as sent up. Rows are never rewritten but for their decision: a
-    returned week is submitted again as a new row, so every version stays."""
-
-    __table_args__ = (
-        # At most one live (submitted or accepted) submission per county and week.
-        Index("uq_submission_live", "county_code", "week", unique=True,
-              sqlite_where=text("status IN ('submitted', 'accepted')"),
-              postgresql_where=text("status IN ('submitted', 'accepted')")),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    county_code: str = Field(max_length=12, foreign_key="region.code", index=True)
-    week: str = Field(max_length=8, index=True)
-    status: str = Field(default=SubmissionStatus.submitted, max_length=10)
-    snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    submitted_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-    submitted_by: int = Field(foreign_key="app_user.id")
-    decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    decided_by: int | None = Field(default=None, foreign_key="app_user.id")
-    return_reason: str | None = Field(default=None, sa_type=Text)
-
-
-class SubmissionOut(SQLModel):
-    id: int
-    county_code: str
-    week: str
-    status: str
-    submitted_at: datetime
-    decided_at: datetime | None
-    return_reason: str | None
-
-
-class SubmissionDetail(SubmissionOut):
-    snapshot: dict[str, Any]
+# What each rule is about, as the review queue names it.
+RULE_NAMES = {"S1": "计划全为零", "S2": "帮扶人数过多", "S3": "到位资金过大", "S4": "人均投入异常",
+              "S5": "完成数远超计划", "S6": "累计数减少"}

@@ -1,13 +1,19 @@
-"""The annex-3 tables (county, province, national) and completeness, as JSON, CSV or xlsx."""
+"""The annex-3 tables (county, province, national), completeness and demonstration candidates as
+JSON, CSV or xlsx, and the county's submissions of its weekly table."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from app.deps import ScopeDep, SessionDep, SettingsDep
+from app.auth.deps import CurrentPrincipal
+from app.common import check_week
+from app.deps import SessionDep, SettingsDep
+from app.pairings.models import ReasonIn
 from app.stats import export, service
+from app.stats.deps import CurrentCounty
+from app.stats.models import Submission, SubmissionDetail, SubmissionOut
 
 router = APIRouter(tags=["stats"])
 
@@ -25,69 +31,101 @@ def download(content: bytes, filename: str, ascii_name: str, fmt: str) -> Respon
     return Response(content, media_type=media, headers={"Content-Disposition": disposition})
 
 
+def county_file(session: SessionDep, table: service.CountyTable, fmt: str) -> Response:
+    """The county table as CSV, or as xlsx laid out like annex 3 with a sheet of 本周未报."""
+    names = (f"{table.county.name}_{table.week}_结对帮扶项目进展统计表", f"county-{table.county.code}-{table.week}")
+    sheet = export.county_sheet(table)
+    if fmt == "csv":
+        return download(export.to_csv(sheet), *names, "csv")
+    liaisons = service.liaison_names(session, {row.unit_id for row in table.missing})
+    return download(export.to_xlsx(sheet, export.missing_rows(table, liaisons)), *names, "xlsx")
+
+
+def rollup_file(rollup: service.Rollup, fmt: str) -> Response:
+    if rollup.province is not None:
+        names = (f"{rollup.province.name}_{rollup.week}_分县汇总表", f"province-{rollup.province.code}-{rollup.week}")
+    else:
+        names = (f"全国_{rollup.week}_分省汇总表", f"national-{rollup.week}")
+    sheet = export.rollup_sheet(rollup)
+    return download(export.to_csv(sheet) if fmt == "csv" else export.to_xlsx(sheet), *names, fmt)
+
+
 @router.get("/counties/{code}/weekly-table")
-def county_weekly_table(code: str, session: SessionDep, settings: SettingsDep, scope: ScopeDep,
-                        week: WeekQuery = None, format: FormatQuery = "json"):
-    table = service.county_table(session, settings, scope, code, week)
+def county_weekly_table(county: CurrentCounty, session: SessionDep, settings: SettingsDep,
+                        week: WeekQuery = None, format: FormatQuery = "json") -> Response:
+    table = service.county_table(session, settings, county, week)
     if format == "json":
         # Only JSON-native values inside: skip FastAPI's generic re-encoding of 300 rows.
         return JSONResponse(table.json())
-    names = (f"{table.county.name}_{table.week}_结对帮扶项目进展统计表",
-             f"county-{table.county.code}-{table.week}")
-    if format == "csv":
-        return download(export.to_csv(export.county_sheet(table)), *names, "csv")
-    liaisons = service.liaisons_of(session, {row.unit_id for row in table.missing})
-    content = export.to_xlsx(export.county_sheet(table), export.missing_rows(table, liaisons))
-    return download(content, *names, "xlsx")
-
-
-def _rollup_answer(rollup, names: tuple[str, str], fmt: str):
-    if fmt == "json":
-        return JSONResponse(rollup.json())
-    sheet = export.rollup_sheet(rollup)
-    if fmt == "csv":
-        return download(export.to_csv(sheet), *names, "csv")
-    return download(export.to_xlsx(sheet), *names, "xlsx")
+    return county_file(session, table, format)
 
 
 @router.get("/provinces/{code}/weekly-table")
-def province_weekly_table(code: str, session: SessionDep, settings: SettingsDep, scope: ScopeDep,
-                          week: WeekQuery = None, format: FormatQuery = "json"):
-    rollup = service.province_table(session, settings, scope, code, week)
-    names = (f"{rollup.province.name}_{rollup.week}_分县汇总表",
-             f"province-{rollup.province.code}-{rollup.week}")
-    return _rollup_answer(rollup, names, format)
+def province_weekly_table(code: str, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+                          week: WeekQuery = None, format: FormatQuery = "json") -> Response:
+    rollup = service.province_table(session, settings, principal, code, week)
+    return JSONResponse(rollup.json()) if format == "json" else rollup_file(rollup, format)
 
 
 @router.get("/national/weekly-table")
-def national_weekly_table(session: SessionDep, settings: SettingsDep, scope: ScopeDep,
-                          week: WeekQuery = None, format: FormatQuery = "json"):
-    rollup = service.national_table(session, settings, scope, week)
-    return _rollup_answer(rollup, (f"全国_{rollup.week}_分省汇总表", f"national-{rollup.week}"), format)
+def national_weekly_table(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+                          week: WeekQuery = None, format: FormatQuery = "json") -> Response:
+    rollup = service.national_table(session, settings, principal, week)
+    return JSONResponse(rollup.json()) if format == "json" else rollup_file(rollup, format)
 
 
 @router.get("/counties/{code}/completeness")
-def county_completeness(code: str, session: SessionDep, settings: SettingsDep, scope: ScopeDep,
-                        week: WeekQuery = None):
-    return service.county_completeness(session, settings, scope, code, week)
+def county_completeness(county: CurrentCounty, session: SessionDep, settings: SettingsDep,
+                        week: WeekQuery = None) -> dict[str, Any]:
+    return service.county_completeness(session, settings, county, week)
 
 
 @router.get("/provinces/{code}/completeness")
-def province_completeness(code: str, session: SessionDep, settings: SettingsDep, scope: ScopeDep,
-                          week: WeekQuery = None):
-    return service.province_completeness(session, settings, scope, code, week)
+def province_completeness(code: str, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+                          week: WeekQuery = None) -> dict[str, Any]:
+    return service.province_completeness(session, settings, principal, code, week)
 
 
 @router.get("/national/completeness")
-def national_completeness(session: SessionDep, settings: SettingsDep, scope: ScopeDep,
-                          week: WeekQuery = None):
-    return service.national_completeness(session, settings, scope, week)
+def national_completeness(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+                          week: WeekQuery = None) -> dict[str, Any]:
+    return service.national_completeness(session, settings, principal, week)
 
 
 @router.get("/counties/{code}/candidates")
-def county_candidates(code: str, session: SessionDep, settings: SettingsDep, scope: ScopeDep,
-                      week: WeekQuery = None):
+def county_candidates(county: CurrentCounty, session: SessionDep, settings: SettingsDep,
+                      week: WeekQuery = None) -> dict[str, Any]:
     """Demonstration candidates (示范点) of the county, judged on each pairing's latest report."""
-    county, week, found = service.candidates(session, settings, scope, code, week)
-    return {"county": {"code": county.code, "name": county.name}, "week": week,
+    region, week, found = service.candidates(session, settings, county, week)
+    return {"county": {"code": region.code, "name": region.name}, "week": week,
             "items": [c.json() for c in found], "total": len(found)}
+
+
+# --- submissions -----------------------------------------------------------------------------
+
+
+@router.post("/counties/{code}/submissions/{week}", response_model=SubmissionDetail,
+             status_code=status.HTTP_201_CREATED, tags=["review"])
+def submit_week(week: str, county: CurrentCounty, session: SessionDep, settings: SettingsDep) -> Submission:
+    check_week(settings, week)
+    return service.submit_week(session, settings, county, week)
+
+
+@router.get("/counties/{code}/submissions", response_model=list[SubmissionOut], tags=["review"])
+def list_submissions(county: CurrentCounty, session: SessionDep) -> list[Submission]:
+    return service.list_submissions(session, county)
+
+
+@router.get("/counties/{code}/submissions/{week}", response_model=SubmissionDetail, tags=["review"])
+def get_submission(week: str, county: CurrentCounty, session: SessionDep) -> Submission:
+    return service.current_submission(session, county, week)
+
+
+@router.post("/counties/{code}/submissions/{week}/accept", response_model=SubmissionOut, tags=["review"])
+def accept_week(week: str, county: CurrentCounty, session: SessionDep) -> Submission:
+    return service.accept_week(session, county, week)
+
+
+@router.post("/counties/{code}/submissions/{week}/return", response_model=SubmissionOut, tags=["review"])
+def return_week(week: str, data: ReasonIn, county: CurrentCounty, session: SessionDep) -> Submission:
+    return service.return_week(session, county, week, data.reason)

@@ -6,12 +6,16 @@ import io
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
+from app.catalogue import label
 from app.common import parse_week
-from app.stats.models import COLUMNS, GROUPS, LEGEND, TITLE, Figures, encode
+from app.stats.models import COLUMNS, COUNTY_LEAD, GROUPS, LEGEND, TITLE, Figures, encode, rollup_lead
+
+if TYPE_CHECKING:
+    from app.stats.service import CountyTable, Rollup
 
 NOT_REPORTED = "本周未报"
 
@@ -35,35 +39,40 @@ def _week_text(week: str) -> str:
     return f"{week}（{monday:%Y-%m-%d} 至 {monday + timedelta(days=6):%Y-%m-%d}）"
 
 
-def county_sheet(table, liaisons: dict[int, list[dict]] | None = None) -> Sheet:
-    rows = [([seq, row.village, row.unit], row.figures, not row.reported_this_week)
-            for seq, row in enumerate(table.rows, start=1)]
+def _lead(keys: tuple[str, ...], widths: tuple[int, ...]) -> list[tuple[str, int]]:
+    return [(label(key), width) for key, width in zip(keys, widths, strict=True)]
+
+
+def county_sheet(table: "CountyTable") -> Sheet:
+    rows: list[tuple[list[Any], Figures, bool]] = [
+        ([seq, row.village, row.unit], row.figures, not row.reported_this_week)
+        for seq, row in enumerate(table.rows, start=1)]
     return Sheet(
         subtitle=f"县：{table.county.name}（{table.county.code}）    周次：{_week_text(table.week)}"
                  f"    结对 {len(table.rows)} 个，{NOT_REPORTED} {len(table.missing)} 个",
-        lead=[("序号", 6), ("帮扶村", 14), ("结对帮扶单位", 30)],
+        lead=_lead(COUNTY_LEAD, (6, 14, 30)),
         rows=rows, total_lead=["合计", "", ""], total=table.total,
-        trailing=["村代码", "结对编号", NOT_REPORTED],
+        trailing=[label("village_code"), label("pairing_id"), NOT_REPORTED],
         trailing_rows=[[row.village_code, row.pairing_id, "是" if not row.reported_this_week else ""]
                        for row in table.rows],
     )
 
 
-def rollup_sheet(rollup) -> Sheet:
-    label = "县" if rollup.kind == "county" else "省"
+def rollup_sheet(rollup: "Rollup") -> Sheet:
     where = f"省：{rollup.province.name}（{rollup.province.code}）    " if rollup.province else "全国    "
-    rows = [([seq, row.name, row.pairings, row.reports_this_week], row.figures, False)
-            for seq, row in enumerate(rollup.rows, start=1)]
+    rows: list[tuple[list[Any], Figures, bool]] = [
+        ([seq, row.name, row.pairings, row.reports_this_week], row.figures, False)
+        for seq, row in enumerate(rollup.rows, start=1)]
     return Sheet(
         subtitle=f"{where}周次：{_week_text(rollup.week)}",
-        lead=[("序号", 6), (label, 16), ("结对数", 8), ("本周报送数", 10)],
+        lead=_lead(rollup_lead(rollup.kind), (6, 16, 8, 10)),
         rows=rows,
         total_lead=["合计", "", sum(r.pairings for r in rollup.rows),
                     sum(r.reports_this_week for r in rollup.rows)],
         total=rollup.total,
         title="社会力量助力挂牌督战村项目结对帮扶项目进展统计表"
               + ("（分县汇总）" if rollup.kind == "county" else "（分省汇总）"),
-        trailing=[f"{label}代码", "本周按时报送数"],
+        trailing=[f"{label(rollup.kind)}代码", label("reports_on_time")],
         trailing_rows=[[row.code, row.on_time] for row in rollup.rows],
     )
 
@@ -85,7 +94,7 @@ def to_csv(sheet: Sheet) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     trailing = sheet.trailing or []
-    writer.writerow([label for label, _ in sheet.lead] + [label for _k, label, _t in COLUMNS] + trailing)
+    writer.writerow([text for text, _ in sheet.lead] + [text for _k, text, _t in COLUMNS] + trailing)
     extra = sheet.trailing_rows or [[] for _ in sheet.rows]
     for (lead, figures, _hl), more in zip(sheet.rows, extra, strict=True):
         writer.writerow([_text(v) for v in lead] + _encoded(figures) + [_text(v) for v in more])
@@ -137,15 +146,15 @@ def to_xlsx(sheet: Sheet, missing: list[list[Any]] | None = None) -> bytes:
     ws.merge_range(1, 0, 1, last_col, sheet.subtitle, fmt_sub)
 
     # The two-row grouped header.
-    for col, (label, width) in enumerate(sheet.lead):
-        ws.merge_range(2, col, 3, col, label, fmt_head)
+    for col, (heading, width) in enumerate(sheet.lead):
+        ws.merge_range(2, col, 3, col, heading, fmt_head)
         ws.set_column(col, col, width)
     col = lead_n
-    for label, span in GROUPS:
-        ws.merge_range(2, col, 2, col + span - 1, label, fmt_head)
+    for heading, span in GROUPS:
+        ws.merge_range(2, col, 2, col + span - 1, heading, fmt_head)
         col += span
-    for i, (_key, label, kind) in enumerate(COLUMNS):
-        ws.write(3, lead_n + i, label, fmt_head)
+    for i, (_key, heading, kind) in enumerate(COLUMNS):
+        ws.write(3, lead_n + i, heading, fmt_head)
         ws.set_column(lead_n + i, lead_n + i, 9 if kind in ("flag", "int") else 11)
     ws.set_row(2, 22)
     ws.set_row(3, 58)
@@ -187,12 +196,12 @@ def to_xlsx(sheet: Sheet, missing: list[list[Any]] | None = None) -> bytes:
 
     if missing is not None:
         ws2 = book.add_worksheet(NOT_REPORTED)
-        heads = ["序号", "村代码", "帮扶村", "结对帮扶单位", "最近一次报送周次", "信息联络员"]
+        heads = [label("seq"), label("village_code"), label("village"), label("unit"), "最近一次报送周次", "信息联络员"]
         widths = [6, 14, 14, 30, 16, 30]
         ws2.merge_range(0, 0, 0, len(heads) - 1, f"{NOT_REPORTED}的结对", fmt_title)
         ws2.merge_range(1, 0, 1, len(heads) - 1, sheet.subtitle, fmt_sub)
-        for col, (label, width) in enumerate(zip(heads, widths, strict=True)):
-            ws2.write(2, col, label, fmt_head)
+        for col, (heading, width) in enumerate(zip(heads, widths, strict=True)):
+            ws2.write(2, col, heading, fmt_head)
             ws2.set_column(col, col, width)
         for r, values in enumerate(missing, start=3):
             for col, value in enumerate(values):
@@ -203,7 +212,7 @@ def to_xlsx(sheet: Sheet, missing: list[list[Any]] | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def missing_rows(table, liaisons: dict[int, list[dict]]) -> list[list[Any]]:
+def missing_rows(table: "CountyTable", liaisons: dict[int, list[dict[str, str]]]) -> list[list[Any]]:
     return [
         [seq, row.village_code, row.village, row.unit, row.report_week or "从未报送",
          "、".join(p["display_name"] for p in liaisons.get(row.unit_id, [])) or "（未设联络员）"]

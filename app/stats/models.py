@@ -1,41 +1,53 @@
-"""The annex-3 figures and the JSON shapes of the county, province and national tables."""
+"""The annex-3 figures and columns, and county submissions of the weekly table."""
 
 from dataclasses import dataclass, fields
+from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from sqlalchemy import JSON, Column, Index, Text, text
+from sqlmodel import Field, SQLModel
 
-from app.common import format_decimal, percentage
+from app.catalogue import MEASURE_BY_KEY, entry
+from app.common import UtcDateTime, format_decimal, percentage, utcnow
 
 ZERO = Decimal(0)
 
-# Annex 3's columns after 序号 · 帮扶村 · 结对帮扶单位: (API key, label, kind); kind is "wan",
-# "pct", "int" or "flag" (1/0, summed to counts in 合计).
-COLUMNS: list[tuple[str, str, str]] = [
-    ("funds_planned_wan", "资金计划总投入（万元）", "wan"),
-    ("funds_arrived_wan", "资金已到位总投入（万元）", "wan"),
-    ("funds_pct", "资金计划完成比例（%）", "pct"),
-    ("materials_planned_wan", "物资计划总投入（万元）", "wan"),
-    ("materials_arrived_wan", "物资已到位（万元）", "wan"),
-    ("materials_pct", "物资计划完成比例（%）", "pct"),
-    ("has_industry_plan", "是否有产业扶贫计划（1/0）", "flag"),
-    ("industry_plan_done", "是否已完成计划（1/0）", "flag"),
-    ("sales_planned_wan", "计划销售（万元）", "wan"),
-    ("sales_done_wan", "已完成销售（万元）", "wan"),
-    ("sales_pct", "销售计划完成比例（%）", "pct"),
-    ("jobs_planned", "计划就业人数", "int"),
-    ("jobs_done", "已解决就业人数", "int"),
-    ("jobs_pct", "就业计划完成比例（%）", "pct"),
-    ("trainees_planned", "计划培训人数", "int"),
-    ("trained_done", "已完成培训人数", "int"),
-    ("trained_pct", "培训计划完成比例（%）", "pct"),
-    ("stationed", "是否派驻村（1/0）", "flag"),
-    ("stationed_count", "已驻村人数", "int"),
+# Annex 3's columns after 序号 · 帮扶村 · 结对帮扶单位: (API key, the catalogue entry that labels it,
+# kind); kind is "wan", "pct", "int" or "flag" (1/0, summed to counts in 合计).
+_ANNEX = [
+    ("funds_planned_wan", "funds_planned_wan", "wan"), ("funds_arrived_wan", "funds_arrived_wan", "wan"),
+    ("funds_pct", "funds_pct", "pct"),
+    ("materials_planned_wan", "materials_planned_wan", "wan"),
+    ("materials_arrived_wan", "materials_arrived_wan", "wan"), ("materials_pct", "materials_pct", "pct"),
+    ("has_industry_plan", "has_industry_plan", "flag"), ("industry_plan_done", "industry_plan_done", "flag"),
+    ("sales_planned_wan", "sales_planned_wan", "wan"), ("sales_done_wan", "sales_done_wan", "wan"),
+    ("sales_pct", "sales_pct", "pct"),
+    ("jobs_planned", "jobs_planned", "int"), ("jobs_done", "jobs_done", "int"), ("jobs_pct", "jobs_pct", "pct"),
+    ("trainees_planned", "trainees_planned", "int"), ("trained_done", "trained_done", "int"),
+    ("trained_pct", "trained_pct", "pct"),
+    ("stationed", "stationed", "flag"), ("stationed_count", "stationed_now", "int"),
 ]
-# The grouped header of annex 3: (label, number of columns) over COLUMNS.
-GROUPS = [("加大资金投入，促进产业扶贫", 8), ("消费扶贫", 3), ("就业扶贫", 3), ("技能培训", 3),
-          ("派驻力量", 2)]
+
+
+def _annex_label(key: str, kind: str) -> str:
+    found = entry(key)
+    return f"{found.name}（1/0）" if kind == "flag" else found.text
+
+
+COLUMNS: list[tuple[str, str, str]] = [(key, _annex_label(by, kind), kind) for key, by, kind in _ANNEX]
+# The grouped header of annex 3: (label, number of columns) over COLUMNS. Annex 3 calls the third
+# measure 就业扶贫 where the plan of annex 2 says 促进就业.
+GROUPS = [(MEASURE_BY_KEY["industry"].name, 8), (MEASURE_BY_KEY["consumption"].name, 3), ("就业扶贫", 3),
+          (MEASURE_BY_KEY["training"].name, 3), (MEASURE_BY_KEY["stationing"].name, 2)]
+# The columns before the figures (catalogue keys): in a county's table, and in a rollup whose rows
+# are counties or provinces.
+COUNTY_LEAD = ("seq", "village", "unit")
+
+
+def rollup_lead(kind: str) -> tuple[str, ...]:
+    return ("seq", kind, "pairings", "reports_this_week")
 # The legend row under the table, by column key.
 LEGEND = {"has_industry_plan": "1：有     0：无", "industry_plan_done": "1：有      0：无",
           "sales_planned_wan": "无计划填零", "jobs_planned": "无计划填零",
@@ -100,22 +112,55 @@ def encode(kind: str, value: Any) -> Any:
     return int(value)
 
 
-class WeeklyTable(BaseModel):
-    """Answer of GET /counties/{code}/weekly-table (rows as dicts with the API's keys)."""
+# --- county submissions of the week's table ----------------------------------------------
 
-    county: dict[str, str]
+
+class SubmissionStatus(StrEnum):
+    submitted = "submitted"
+    accepted = "accepted"
+    returned = "returned"
+
+
+# A submitted or accepted week is live: its reports are locked.
+LIVE = (SubmissionStatus.submitted, SubmissionStatus.accepted)
+
+SUBMISSION_STATUS_LABELS = {SubmissionStatus.submitted: "已上报，待省级审核",
+                            SubmissionStatus.accepted: "省级已接收",
+                            SubmissionStatus.returned: "省级已退回"}
+
+
+class Submission(SQLModel, table=True):
+    """A county's week-W table as sent up. Rows are never rewritten but for their decision: a
+    returned week is submitted again as a new row, so every version stays."""
+
+    __table_args__ = (
+        # At most one live (submitted or accepted) submission per county and week.
+        Index("uq_submission_live", "county_code", "week", unique=True,
+              sqlite_where=text("status IN ('submitted', 'accepted')"),
+              postgresql_where=text("status IN ('submitted', 'accepted')")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    county_code: str = Field(max_length=12, foreign_key="region.code", index=True)
+    week: str = Field(max_length=8, index=True)
+    status: str = Field(default=SubmissionStatus.submitted, max_length=10)
+    snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    submitted_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    submitted_by: int = Field(foreign_key="app_user.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="app_user.id")
+    return_reason: str | None = Field(default=None, sa_type=Text)
+
+
+class SubmissionOut(SQLModel):
+    id: int
+    county_code: str
     week: str
-    week_start: str
-    week_end: str
-    rows: list[dict[str, Any]]
-    total: dict[str, Any]
-    not_reported: int
+    status: str
+    submitted_at: datetime
+    decided_at: datetime | None
+    return_reason: str | None
 
 
-class RollupTable(BaseModel):
-    """Answer of the province and national tables."""
-
-    province: dict[str, str] | None = None  # absent in the national table
-    week: str
-    rows: list[dict[str, Any]]
-    total: dict[str, Any]
+class SubmissionDetail(SubmissionOut):
+    snapshot: dict[str, Any]

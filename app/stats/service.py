@@ -8,32 +8,45 @@ databases answer with one index probe per pairing.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import and_, case, func, or_, true
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from app.auth.models import Role, User
-from app.auth.scope import Scope
+from app.audit.service import record, snapshot
+from app.auth.policy import Principal
+from app.codes import Level
 from app.common import (
     check_week,
+    clock_now,
     format_decimal,
     parse_week,
     percentage,
     previous_week,
     quantize_money,
     today,
+    utcnow,
     week_deadline,
     week_of,
 )
 from app.config import Settings
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.pairings.models import Pairing, Plan
-from app.regions.models import Level, Region, Village, level_of
-from app.reports.models import Report, ReportStatus
-from app.review.models import Submission, SubmissionStatus
-from app.stats.models import Figures
+from app.regions.models import Region, Village
+from app.reports.models import Report, stage
+from app.reports.policy import week_lock
+from app.reports.service import accepted_weeks
+from app.stats.models import (
+    LIVE,
+    SUBMISSION_STATUS_LABELS,
+    Figures,
+    Submission,
+    SubmissionStatus,
+)
+from app.stats.policy import CountyAccess, province_access, require_national
 from app.units.models import Unit
+from app.units.service import liaisons_of
 
 # --- weeks and scope ------------------------------------------------------------------------
 
@@ -45,29 +58,6 @@ def resolve_week(settings: Settings, week: str | None) -> str:
         return week_of(day)
     check_week(settings, week, loc=("query", "week"))
     return week
-
-
-def _region(session: Session, scope: Scope, code: str, level: Level) -> Region:
-    """The region, if the caller may read its tables: officers within their region, admins."""
-    region = session.scalars(select(Region).where(Region.code == code, Region.level == level)).first()
-    visible = scope.role in (Role.admin, Role.officer) and scope.contains_code(code)
-    # An officer of a county may not read the province table that contains it.
-    if visible and scope.region_code and not scope.everything:
-        visible = level_of(scope.region_code) in _LEVELS_AT_OR_ABOVE[level]
-    if region is None or not visible:
-        raise NotFound(f"{'县' if level == Level.county else '省'} {code} 不存在或不在您的管辖范围内")
-    return region
-
-
-_LEVELS_AT_OR_ABOVE = {
-    Level.county: {Level.province, Level.city, Level.county},
-    Level.province: {Level.province},
-}
-
-
-def require_national(scope: Scope) -> None:
-    if not scope.everything:
-        raise NotFound("全国汇总表只对国务院扶贫办和系统管理员开放")
 
 
 # --- the county table -----------------------------------------------------------------------
@@ -228,24 +218,9 @@ class CountyTable:
         }
 
 
-def accepted_weeks(session: Session, county_code: str) -> set[str]:
-    return set(session.scalars(select(Submission.week).where(
-        Submission.county_code == county_code, Submission.status == SubmissionStatus.accepted)))
-
-
-def stage(report_status: str | None, accepted: bool) -> str | None:
-    """Where a value stands: reported, approved by the county, accepted by the province."""
-    if report_status is None:
-        return None
-    if accepted:
-        return "province_accepted"
-    return "county_approved" if report_status == ReportStatus.approved else "reported"
-
-
-def county_table(session: Session, settings: Settings, scope: Scope, code: str,
-                 week: str | None) -> CountyTable:
+def county_table(session: Session, settings: Settings, access: CountyAccess, week: str | None) -> CountyTable:
     week = resolve_week(settings, week)
-    county = _region(session, scope, code, Level.county)
+    county = access.county
     rows = county_rows(session, county.code, week)
     accepted = accepted_weeks(session, county.code)
     for row in rows:
@@ -344,10 +319,10 @@ def _fill(regions: list[Region], found: dict[str, RollupRow]) -> list[RollupRow]
     return rows
 
 
-def province_table(session: Session, settings: Settings, scope: Scope, code: str,
+def province_table(session: Session, settings: Settings, principal: Principal, code: str,
                    week: str | None) -> Rollup:
     week = resolve_week(settings, week)
-    province = _region(session, scope, code, Level.province)
+    province = province_access(session, principal, code)
     counties = session.scalars(
         select(Region).where(Region.level == Level.county, Region.code.startswith(code[:2]))
         .order_by(Region.code)
@@ -356,8 +331,8 @@ def province_table(session: Session, settings: Settings, scope: Scope, code: str
     return Rollup(week=week, kind="county", rows=_fill(counties, found), province=province)
 
 
-def national_table(session: Session, settings: Settings, scope: Scope, week: str | None) -> Rollup:
-    require_national(scope)
+def national_table(session: Session, settings: Settings, principal: Principal, week: str | None) -> Rollup:
+    require_national(principal)
     week = resolve_week(settings, week)
     provinces = session.scalars(
         select(Region).where(Region.level == Level.province).order_by(Region.code)
@@ -369,30 +344,22 @@ def national_table(session: Session, settings: Settings, scope: Scope, week: str
 # --- completeness and timeliness ------------------------------------------------------------
 
 
-def liaisons_of(session: Session, unit_ids: set[int]) -> dict[int, list[dict]]:
-    out: dict[int, list[dict]] = {}
-    if not unit_ids:
-        return out
-    users = session.scalars(
-        select(User).where(User.role == Role.liaison, User.active, User.unit_id.in_(unit_ids))
-        .order_by(User.id)
-    )
-    for user in users:
-        out.setdefault(user.unit_id, []).append(
-            {"username": user.username, "display_name": user.display_name})
-    return out
+def liaison_names(session: Session, unit_ids: set[int]) -> dict[int, list[dict[str, str]]]:
+    """Each unit's active liaisons, as the missing-report lists name them."""
+    return {unit_id: [{"username": u.username, "display_name": u.display_name} for u in users]
+            for unit_id, users in liaisons_of(session, unit_ids).items()}
 
 
 def _rate(received: int, expected: int) -> str:
     return f"{percentage(received, expected):.2f}"
 
 
-def county_completeness(session: Session, settings: Settings, scope: Scope, code: str,
-                        week: str | None) -> dict:
-    table = county_table(session, settings, scope, code, week)
+def county_completeness(session: Session, settings: Settings, access: CountyAccess,
+                        week: str | None) -> dict[str, Any]:
+    table = county_table(session, settings, access, week)
     received = [row for row in table.rows if row.reported_this_week]
     missing = table.missing
-    liaisons = liaisons_of(session, {row.unit_id for row in missing})
+    liaisons = liaison_names(session, {row.unit_id for row in missing})
     return {
         "county": {"code": table.county.code, "name": table.county.name},
         "week": table.week,
@@ -425,15 +392,17 @@ def _completeness_rows(rollup: Rollup) -> dict:
             "rows": rows}
 
 
-def province_completeness(session: Session, settings: Settings, scope: Scope, code: str,
-                          week: str | None) -> dict:
-    rollup = province_table(session, settings, scope, code, week)
+def province_completeness(session: Session, settings: Settings, principal: Principal, code: str,
+                          week: str | None) -> dict[str, Any]:
+    rollup = province_table(session, settings, principal, code, week)
+    assert rollup.province is not None
     return {"province": {"code": rollup.province.code, "name": rollup.province.name},
             **_completeness_rows(rollup)}
 
 
-def national_completeness(session: Session, settings: Settings, scope: Scope, week: str | None) -> dict:
-    return _completeness_rows(national_table(session, settings, scope, week))
+def national_completeness(session: Session, settings: Settings, principal: Principal,
+                          week: str | None) -> dict[str, Any]:
+    return _completeness_rows(national_table(session, settings, principal, week))
 
 
 # --- demonstration candidates (示范点) -------------------------------------------------------
@@ -461,14 +430,14 @@ class Candidate:
                 "criteria": self.criteria, "references": self.references}
 
 
-def candidates(session: Session, settings: Settings, scope: Scope, code: str,
+def candidates(session: Session, settings: Settings, access: CountyAccess,
                week: str | None) -> tuple[Region, str, list[Candidate]]:
     """Pairings of the county that meet seed 000 §二's bar for a demonstration point, judged on
     their latest report up to the week: industry (funds and materials in place ≥ 20 万元 and
     ≥ 20 poor people lifted) or jobs (≥ 10 placed). Training ≥ 20 is shown as a reference item;
     donations (公益捐赠) are not part of this ledger."""
     week = resolve_week(settings, week)
-    county = _region(session, scope, code, Level.county)
+    county = access.county
     cur, cur_on = _latest_report(session, week, "cur")
     rows = session.execute(
         select(Pairing.id, Village.code, Village.name, Unit.name, cur.week, cur.funds_arrived_wan,
@@ -496,3 +465,82 @@ def candidates(session: Session, settings: Settings, scope: Scope, code: str,
         found.append(Candidate(pairing_id, v_code, v_name, unit, r_week, investment, people, jobs,
                                trained, criteria, references))
     return county, week, found
+
+
+# --- county submissions of the week's table --------------------------------------------------
+
+SUBMISSION_LEAVE_OUT = frozenset({"snapshot"})  # the trail records the submission, not the table
+
+
+def _status_label(submission: Submission) -> str:
+    return SUBMISSION_STATUS_LABELS[SubmissionStatus(submission.status)]
+
+
+def submit_week(session: Session, settings: Settings, access: CountyAccess, week: str) -> Submission:
+    """The county sends its week-W table up: a frozen snapshot, and the week's reports lock."""
+    access.require_submit()
+    table = county_table(session, settings, access, week)
+    current = week_lock(session, access.code, table.week)
+    if current is not None:
+        raise Conflict(f"{table.week} 的县统计表已上报（上报编号 {current.id}，{_status_label(current)}），"
+                       "不能重复上报")
+    actor = access.principal
+    assert actor.id is not None
+    submission = Submission(county_code=access.code, week=table.week, snapshot=table.json(),
+                            submitted_by=actor.id, submitted_at=clock_now(settings))
+    session.add(submission)
+    session.flush()
+    record(session, actor, "create", "submission", submission.id,
+           after=snapshot(submission, SUBMISSION_LEAVE_OUT), region_code=access.code)
+    return submission
+
+
+def current_submission(session: Session, access: CountyAccess, week: str) -> Submission:
+    submission = session.exec(
+        select(Submission).where(Submission.county_code == access.code, Submission.week == week)
+        .order_by(col(Submission.id).desc()).limit(1)
+    ).first()
+    if submission is None:
+        raise NotFound(f"县 {access.code} 尚未上报 {week} 的统计表")
+    return submission
+
+
+def list_submissions(session: Session, access: CountyAccess) -> list[Submission]:
+    return list(session.exec(select(Submission).where(Submission.county_code == access.code)
+                             .order_by(col(Submission.week).desc(), col(Submission.id).desc())))
+
+
+def _decide(session: Session, access: CountyAccess, week: str, to: SubmissionStatus,
+            reason: str | None = None) -> Submission:
+    submission = current_submission(session, access, week)
+    access.require_decide()
+    # A waiting submission is accepted or returned; an accepted one can still be returned when
+    # an error turns up later, which unlocks the week again.
+    allowed = (SubmissionStatus.submitted,) if to == SubmissionStatus.accepted else LIVE
+    if submission.status not in allowed:
+        raise Conflict(f"{week} 的上报当前为“{_status_label(submission)}”，"
+                       f"不能{'接收' if to == SubmissionStatus.accepted else '退回'}")
+    before = snapshot(submission, SUBMISSION_LEAVE_OUT)
+    submission.status, submission.decided_at, submission.decided_by = to, utcnow(), access.principal.id
+    submission.return_reason = reason
+    session.flush()
+    record(session, access.principal, "state", "submission", submission.id, before=before,
+           after=snapshot(submission, SUBMISSION_LEAVE_OUT), region_code=access.code)
+    return submission
+
+
+def accept_week(session: Session, access: CountyAccess, week: str) -> Submission:
+    return _decide(session, access, week, SubmissionStatus.accepted)
+
+
+def return_week(session: Session, access: CountyAccess, week: str, reason: str) -> Submission:
+    return _decide(session, access, week, SubmissionStatus.returned, reason)
+
+
+def county_week_status(session: Session, county_codes: list[str], week: str) -> dict[str, Submission]:
+    """The latest submission of each county for the week."""
+    rows = session.exec(
+        select(Submission).where(col(Submission.county_code).in_(county_codes), Submission.week == week)
+        .order_by(col(Submission.id))
+    )
+    return {row.county_code: row for row in rows}

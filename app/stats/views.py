@@ -1,18 +1,36 @@
-"""The annex-3 table pages: county, province and national, with a week picker and downloads."""
+"""The annex-3 table pages (county, province, national) with a week picker and downloads, the
+county's submission of its week, and the province reading a submission to accept or return it."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from sqlmodel import Session
 
-from app.common import campaign_weeks, parse_week, today
+from app.auth.deps import PagePrincipal
+from app.common import campaign_weeks, check_week, parse_week, today
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.review import service as review
-from app.review.models import SUBMISSION_STATUS_LABELS
-from app.stats import export, service
-from app.stats.api import download
-from app.stats.models import COLUMNS, GROUPS, INCREASE_KEYS, LEGEND, TITLE
-from app.web.pages import PageScope, PageUser, csrf_protect, render
+from app.review.models import Flag
+from app.stats import service
+from app.stats.api import county_file, rollup_file
+from app.stats.deps import PageCounty
+from app.stats.models import (
+    COLUMNS,
+    COUNTY_LEAD,
+    GROUPS,
+    INCREASE_KEYS,
+    LEGEND,
+    LIVE,
+    SUBMISSION_STATUS_LABELS,
+    TITLE,
+    Submission,
+    SubmissionStatus,
+    rollup_lead,
+)
+from app.stats.policy import CountyAccess
+from app.web.pages import csrf_protect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -25,12 +43,16 @@ def _weeks(settings: Settings) -> list[str]:
     return [w for w in campaign_weeks(settings) if parse_week(w) <= now][::-1]
 
 
-def _common(settings: Settings) -> dict:
-    return {"columns": COLUMNS, "groups": GROUPS, "legend": LEGEND, "annex_title": TITLE,
-            "increase_keys": INCREASE_KEYS, "weeks": _weeks(settings)}
+def annex(settings: Settings | None = None) -> dict[str, Any]:
+    """What the annex-3 table macro needs besides the table."""
+    out: dict[str, Any] = {"columns": COLUMNS, "groups": GROUPS, "legend": LEGEND, "annex_title": TITLE,
+                           "increase_keys": INCREASE_KEYS, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS}
+    if settings is not None:
+        out["weeks"] = _weeks(settings)
+    return out
 
 
-def flagged_cells(flags_by_pairing: dict) -> dict[int, dict[str, str]]:
+def flagged_cells(flags_by_pairing: dict[int, list[Flag]]) -> dict[int, dict[str, str]]:
     """{pairing_id: {column: "S3 …message…"}} for marking the table's cells."""
     cells: dict[int, dict[str, str]] = {}
     for pairing_id, flags in flags_by_pairing.items():
@@ -43,79 +65,112 @@ def flagged_cells(flags_by_pairing: dict) -> dict[int, dict[str, str]]:
 
 
 @router.get("/counties/{code}/table")
-def county_page(code: str, request: Request, session: SessionDep, settings: SettingsDep,
-                scope: PageScope, user: PageUser, week: WeekQuery = None):
-    table = service.county_table(session, settings, scope, code, week)
-    submission = review.county_week_status(session, [code], table.week).get(code)
-    live = submission is not None and submission.status in review.LIVE
+def county_page(request: Request, session: SessionDep, settings: SettingsDep, county: PageCounty,
+                week: WeekQuery = None) -> Response:
+    table = service.county_table(session, settings, county, week)
+    submission = service.county_week_status(session, [county.code], table.week).get(county.code)
+    live = submission is not None and submission.status in LIVE
     return render(request, "stats/county.html", {
-        **_common(settings), "title": f"{table.county.name} 结对帮扶项目进展统计表", "table": table.json(),
-        "base": f"/counties/{code}/table",
-        "flags": flagged_cells(review.open_flags_by_pairing(session, code, table.week)),
-        "submission": submission, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS,
-        "may_submit": not live and review.may_submit(user, code),
+        **annex(settings), "title": f"{table.county.name} 结对帮扶项目进展统计表", "table": table.json(),
+        "lead": COUNTY_LEAD, "base": f"/counties/{county.code}/table",
+        "flags": flagged_cells(review.open_flags_by_pairing(session, county.code, table.week)),
+        "submission": submission, "may_submit": not live and county.may_submit,
     }, block="annex")
 
 
 @router.get("/counties/{code}/table.{fmt}")
-def county_download(code: str, fmt: Literal["csv", "xlsx"], session: SessionDep,
-                    settings: SettingsDep, scope: PageScope, _user: PageUser, week: WeekQuery = None):
-    table = service.county_table(session, settings, scope, code, week)
-    names = (f"{table.county.name}_{table.week}_结对帮扶项目进展统计表", f"county-{code}-{table.week}")
-    sheet = export.county_sheet(table)
-    if fmt == "csv":
-        return download(export.to_csv(sheet), *names, "csv")
-    liaisons = service.liaisons_of(session, {row.unit_id for row in table.missing})
-    return download(export.to_xlsx(sheet, export.missing_rows(table, liaisons)), *names, "xlsx")
+def county_download(fmt: Literal["csv", "xlsx"], session: SessionDep, settings: SettingsDep,
+                    county: PageCounty, week: WeekQuery = None) -> Response:
+    return county_file(session, service.county_table(session, settings, county, week), fmt)
 
 
-def _rollup_page(request: Request, settings: Settings, rollup, title: str, base: str):
+def _rollup_page(request: Request, settings: Settings, rollup: service.Rollup, title: str, base: str) -> Response:
     return render(request, "stats/rollup.html", {
-        **_common(settings), "title": title, "table": rollup.json(), "kind": rollup.kind,
-        "base": base,
+        **annex(settings), "title": title, "table": rollup.json(), "kind": rollup.kind,
+        "lead": rollup_lead(rollup.kind), "base": base,
     }, block="annex")
 
 
 @router.get("/provinces/{code}/table")
 def province_page(code: str, request: Request, session: SessionDep, settings: SettingsDep,
-                  scope: PageScope, _user: PageUser, week: WeekQuery = None):
-    rollup = service.province_table(session, settings, scope, code, week)
-    return _rollup_page(request, settings, rollup, f"{rollup.province.name} 分县汇总表",
-                        f"/provinces/{code}/table")
+                  principal: PagePrincipal, week: WeekQuery = None) -> Response:
+    rollup = service.province_table(session, settings, principal, code, week)
+    assert rollup.province is not None
+    return _rollup_page(request, settings, rollup, f"{rollup.province.name} 分县汇总表", f"/provinces/{code}/table")
 
 
 @router.get("/national/table")
-def national_page(request: Request, session: SessionDep, settings: SettingsDep, scope: PageScope,
-                  _user: PageUser, week: WeekQuery = None):
-    rollup = service.national_table(session, settings, scope, week)
+def national_page(request: Request, session: SessionDep, settings: SettingsDep, principal: PagePrincipal,
+                  week: WeekQuery = None) -> Response:
+    rollup = service.national_table(session, settings, principal, week)
     return _rollup_page(request, settings, rollup, "全国分省汇总表", "/national/table")
 
 
 @router.get("/provinces/{code}/table.{fmt}")
-def province_download(code: str, fmt: Literal["csv", "xlsx"], session: SessionDep,
-                      settings: SettingsDep, scope: PageScope, _user: PageUser, week: WeekQuery = None):
-    rollup = service.province_table(session, settings, scope, code, week)
-    sheet = export.rollup_sheet(rollup)
-    names = (f"{rollup.province.name}_{rollup.week}_分县汇总表", f"province-{code}-{rollup.week}")
-    content = export.to_csv(sheet) if fmt == "csv" else export.to_xlsx(sheet)
-    return download(content, *names, fmt)
+def province_download(code: str, fmt: Literal["csv", "xlsx"], session: SessionDep, settings: SettingsDep,
+                      principal: PagePrincipal, week: WeekQuery = None) -> Response:
+    return rollup_file(service.province_table(session, settings, principal, code, week), fmt)
 
 
 @router.get("/national/table.{fmt}")
 def national_download(fmt: Literal["csv", "xlsx"], session: SessionDep, settings: SettingsDep,
-                      scope: PageScope, _user: PageUser, week: WeekQuery = None):
-    rollup = service.national_table(session, settings, scope, week)
-    sheet = export.rollup_sheet(rollup)
-    names = (f"全国_{rollup.week}_分省汇总表", f"national-{rollup.week}")
-    content = export.to_csv(sheet) if fmt == "csv" else export.to_xlsx(sheet)
-    return download(content, *names, fmt)
+                      principal: PagePrincipal, week: WeekQuery = None) -> Response:
+    return rollup_file(service.national_table(session, settings, principal, week), fmt)
 
 
 @router.get("/counties/{code}/candidates")
-def candidates_page(code: str, request: Request, session: SessionDep, settings: SettingsDep,
-                    scope: PageScope, _user: PageUser, week: WeekQuery = None):
-    county, week, found = service.candidates(session, settings, scope, code, week)
+def candidates_page(request: Request, session: SessionDep, settings: SettingsDep, county: PageCounty,
+                    week: WeekQuery = None) -> Response:
+    region, week, found = service.candidates(session, settings, county, week)
     return render(request, "stats/candidates.html", {
-        "title": f"{county.name} 示范点候选", "county": county, "week": week, "candidates": found,
+        "title": f"{region.name} 示范点候选", "county": region, "week": week, "candidates": found,
         "weeks": _weeks(settings), "settings": settings,
     })
+
+
+# --- submissions -----------------------------------------------------------------------------
+
+
+def _submission_page(request: Request, session: Session, county: CountyAccess, submission: Submission, *,
+                     notice: str | None = None, errors: dict[str, str] | None = None,
+                     status_code: int = 200) -> Response:
+    return render(request, "stats/submission.html", {
+        **annex(), "title": f"上报统计表 {submission.week}", "submission": submission,
+        "table": submission.snapshot, "lead": COUNTY_LEAD,
+        "status_label": SUBMISSION_STATUS_LABELS[SubmissionStatus(submission.status)],
+        "may_decide": county.may_decide and submission.status == SubmissionStatus.submitted,
+        "history": service.list_submissions(session, county), "notice": notice, "errors": errors or {},
+    }, status_code=status_code)
+
+
+@router.post("/counties/{code}/submissions/{week}")
+def submit_week(week: str, request: Request, session: SessionDep, settings: SettingsDep,
+                county: PageCounty) -> Response:
+    check_week(settings, week)
+    submission = service.submit_week(session, settings, county, week)
+    return _submission_page(request, session, county, submission,
+                            notice=f"{week} 统计表已上报省扶贫办（上报编号 {submission.id}），本周周报已锁定")
+
+
+@router.get("/counties/{code}/submissions/{week}")
+def submission_page(week: str, request: Request, session: SessionDep, county: PageCounty) -> Response:
+    return _submission_page(request, session, county, service.current_submission(session, county, week))
+
+
+@router.post("/counties/{code}/submissions/{week}/{action}")
+def decide_submission(week: str, action: str, request: Request, session: SessionDep, county: PageCounty,
+                      reason: Annotated[str, Form()] = "") -> Response:
+    if action == "accept":
+        submission = service.accept_week(session, county, week)
+        notice = "已接收该县本周统计表"
+    elif action == "return":
+        if not reason.strip():
+            current = service.current_submission(session, county, week)
+            return _submission_page(request, session, county, current, status_code=422,
+                                    errors={"reason": "请填写退回原因"})
+        submission = service.return_week(session, county, week, reason.strip())
+        notice = "已退回该县本周统计表，县级周报已解锁"
+    else:
+        return render(request, "error.html", {"status": 404, "title": "未找到", "message": "没有这个操作"},
+                      status_code=404)
+    return _submission_page(request, session, county, submission, notice=notice)

@@ -2,36 +2,35 @@
 
 from fastapi import APIRouter, status
 
-from app.api_common import PageDep
+from app.auth.deps import CurrentPrincipal
 from app.common import Page
-from app.deps import CurrentUser, ScopeDep, SessionDep
+from app.deps import PageDep, SessionDep
 from app.units import service
 from app.units.models import UnitCreate, UnitPublic, UnitUpdate
+from app.units.policy import unit_access
 
 router = APIRouter(tags=["units"])
 
 
-def _public(session, unit) -> UnitPublic:
-    return service.to_public(unit, service.liaison_counts(session, [unit.id]).get(unit.id, 0))
-
-
 @router.post("/units", response_model=UnitPublic, status_code=status.HTTP_201_CREATED)
-def create_unit(data: UnitCreate, session: SessionDep, user: CurrentUser):
-    return _public(session, service.create_unit(session, user, data))
+def create_unit(data: UnitCreate, session: SessionDep, principal: CurrentPrincipal) -> UnitPublic:
+    return service.unit_public(session, service.create_unit(session, principal, data))
 
 
 @router.get("/units", response_model=Page[UnitPublic])
-def list_units(session: SessionDep, scope: ScopeDep, page: PageDep):
-    units, total = service.list_units(session, scope, page.limit, page.offset)
-    counts = service.liaison_counts(session, [u.id for u in units])
-    return Page(items=[service.to_public(u, counts.get(u.id, 0)) for u in units], total=total)
+def list_units(session: SessionDep, principal: CurrentPrincipal, page: PageDep) -> Page[UnitPublic]:
+    units, total = service.list_units(session, principal, page.limit, page.offset)
+    counts = service.liaison_counts(session, [u.id for u in units if u.id is not None])
+    return Page(items=[service.to_public(u, counts.get(u.id or 0, 0)) for u in units], total=total)
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic)
-def get_unit(unit_id: int, session: SessionDep, scope: ScopeDep):
-    return _public(session, service.get_unit(session, scope, unit_id))
+def get_unit(unit_id: int, session: SessionDep, principal: CurrentPrincipal) -> UnitPublic:
+    return service.unit_public(session, unit_access(session, principal, unit_id).unit)
 
 
 @router.patch("/units/{unit_id}", response_model=UnitPublic)
-def update_unit(unit_id: int, data: UnitUpdate, session: SessionDep, user: CurrentUser):
-    return _public(session, service.update_unit(session, user, unit_id, data))
+def update_unit(unit_id: int, data: UnitUpdate, session: SessionDep,
+                principal: CurrentPrincipal) -> UnitPublic:
+    access = unit_access(session, principal, unit_id)
+    return service.unit_public(session, service.update_unit(session, access, data))

@@ -5,10 +5,9 @@ from enum import StrEnum
 
 from pydantic import Field as PydanticField
 from pydantic import field_validator
-from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from app.common import StrictModel, utcnow
+from app.common import StrictModel, UtcDateTime, utcnow
 
 
 class UnitKind(StrEnum):
@@ -24,6 +23,9 @@ KIND_LABELS = {
     UnitKind.state_owned: "国有企业",
     UnitKind.other: "其他",
 }
+
+# What registers the unit itself: its liaisons may not change these (SPEC "Who writes what").
+IDENTITY_FIELDS = ("name", "kind", "credit_code")
 
 # GB 32100-2015: 31 characters (no I, O, S, V, Z) and weights 3^i mod 31.
 CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -57,7 +59,7 @@ class Unit(SQLModel, table=True):
     home_city: str = Field(max_length=50)
     contact_name: str = Field(max_length=50)
     contact_phone: str = Field(max_length=30)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 PHONE_PATTERN = r"^[0-9+\-() ]{5,30}$"
@@ -76,13 +78,14 @@ class UnitCreate(StrictModel):
 
 
 class UnitUpdate(StrictModel):
-    name: str = PydanticField(None, min_length=1, max_length=200)
-    kind: UnitKind = None
-    credit_code: str = None
-    home_province: str = PydanticField(None, min_length=1, max_length=50)
-    home_city: str = PydanticField(None, min_length=1, max_length=50)
-    contact_name: str = PydanticField(None, min_length=1, max_length=50)
-    contact_phone: str = PydanticField(None, pattern=PHONE_PATTERN)
+    # Partial update: a field left out stays as it is; an explicit null is refused by its type.
+    name: str = PydanticField(None, min_length=1, max_length=200)  # type: ignore[assignment]
+    kind: UnitKind = None  # type: ignore[assignment]
+    credit_code: str = None  # type: ignore[assignment]
+    home_province: str = PydanticField(None, min_length=1, max_length=50)  # type: ignore[assignment]
+    home_city: str = PydanticField(None, min_length=1, max_length=50)  # type: ignore[assignment]
+    contact_name: str = PydanticField(None, min_length=1, max_length=50)  # type: ignore[assignment]
+    contact_phone: str = PydanticField(None, pattern=PHONE_PATTERN)  # type: ignore[assignment]
 
     _credit = field_validator("credit_code")(check_credit_code)
 

@@ -1,21 +1,31 @@
-"""HTML forms post to the same models the API uses: dotted field names become nested bodies,
-and validation errors come back keyed by those names for the template."""
+"""HTML forms post to the same models the API uses: each field's label, hint and input come from
+the catalogue, dotted field names become nested bodies, and validation errors come back keyed by
+those names for the template."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
+from app.catalogue import entry
+from app.common import nest
 from app.errors import Invalid
 from app.messages import translate_errors
 
+M = TypeVar("M", bound=BaseModel)
+NUMERIC = {"wan", "int"}
+# The catalogue's kinds as form inputs: a yes/no is a pair of radio buttons, a list of names one
+# name a line.
+_INPUT = {"bool": "choice", "members": "lines"}
 
-@dataclass
+
+@dataclass(frozen=True)
 class FormField:
     name: str  # dotted: "industry.planned_funds_wan"
     label: str
-    kind: str  # wan, int, text, choice, date, lines
+    kind: str  # wan, int, text, line, choice, date, lines
     hint: str = ""
     choices: tuple[tuple[str, str], ...] = ()  # (value, label) for kind "choice"
     when: str | None = None  # "industry.has_project=true"
@@ -26,45 +36,46 @@ class FormField:
         return self.name.replace(".", "-")
 
 
-@dataclass
+def form_field(name: str, when: str | None = None) -> FormField:
+    """The field named `name` (dotted for a nested one) as the catalogue describes it."""
+    found = entry(name)
+    kind = _INPUT.get(found.kind, found.kind)
+    choices = (("true", found.yes_no[0]), ("false", found.yes_no[1])) if found.kind == "bool" else ()
+    text = f"其中：{found.text}" if found.part else found.text
+    return FormField(name, text, kind, found.hint, choices, when, wide=kind in ("text", "lines"))
+
+
+@dataclass(frozen=True)
 class FormSection:
     key: str
     title: str
     fields: list[FormField] = field(default_factory=list)
 
 
-NUMERIC = {"wan", "int"}
-
-
-def nested(form: FormData, fields: list[FormField]) -> dict[str, Any]:
+def nested(form: FormData, fields: Sequence[FormField]) -> dict[str, Any]:
     """The request body a form stands for. Empty numbers are left out ("无计划填零": the model's
     zero applies); a textarea of names is one name a line."""
-    kinds = {f.name: f.kind for f in fields}
-    body: dict[str, Any] = {}
-    for name, kind in kinds.items():
-        if name not in form:
+    flat: dict[str, Any] = {}
+    for f in fields:
+        if f.name not in form:
             continue
-        raw = form.get(name)
+        raw = form.get(f.name)
         value: Any = raw.strip() if isinstance(raw, str) else raw
-        if kind in NUMERIC and value == "":
+        if f.kind in NUMERIC and value == "":
             continue
-        if kind == "date" and value == "":
+        if f.kind == "date" and value == "":
             value = None
-        if kind == "lines":
+        if f.kind == "lines":
             value = [line.strip() for line in str(raw).splitlines() if line.strip()]
-        target = body
-        *parents, leaf = name.split(".")
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[leaf] = value
-    return body
+        flat[f.name] = value
+    return nest(flat)
 
 
 def raw_values(form: FormData) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-def error_map(errors: list[dict]) -> dict[str, str]:
+def error_map(errors: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """{"industry.project_plan": "…"}: one message line per field, in order."""
     out: dict[str, str] = {}
     for err in errors:
@@ -74,7 +85,7 @@ def error_map(errors: list[dict]) -> dict[str, str]:
     return out
 
 
-def validate(model: type[BaseModel], body: dict[str, Any]) -> BaseModel:
+def validate(model: type[M], body: dict[str, Any]) -> M:
     """The model, or Invalid with the messages the API would give."""
     try:
         return model.model_validate(body)

@@ -1,24 +1,25 @@
-"""What every page shares: templates with named blocks, the logged-in user, CSRF, security
-headers, and errors rendered as pages (or as the swapped block for htmx)."""
+"""The page kit every page shares: templates with named blocks, CSRF, security headers, redirects
+that work for htmx and plain forms, and errors rendered as pages (or as the swapped block for htmx).
+
+It knows no domain: who is logged in is whatever the login dependency put on `request.state`."""
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.middleware.base import BaseHTTPMiddleware
 
-from app.auth.models import ROLE_LABELS, User
-from app.auth.scope import Scope, scope_of
-from app.common import as_utc, format_decimal
-from app.deps import SessionDep, SettingsDep
-from app.errors import DomainError, Forbidden
-from app.web.service import csrf_token, csrf_valid, user_for_session
+from app.catalogue import LABELS, MEASURE_BY_KEY, label
+from app.common import format_decimal
+from app.deps import SettingsDep
+from app.errors import Forbidden
+from app.web.csrf import csrf_token, csrf_valid
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SESSION_COOKIE = "bangfu_session"
@@ -27,15 +28,18 @@ HTMX_VERSION = "2.0.11"
 
 templates = Jinja2Blocks(directory=ROOT / "templates")
 templates.env.filters["wan"] = lambda v: "" if v is None else format_decimal(v)
-templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
 templates.env.globals["HTMX_VERSION"] = HTMX_VERSION
+# Templates name fields by the catalogue: {{ label("funds_arrived_wan") }}.
+templates.env.globals["label"] = label
+templates.env.globals["LABELS"] = LABELS
+templates.env.globals["MEASURES"] = MEASURE_BY_KEY
 
 
 def use_timezone(name: str) -> None:
     """Times are stored in UTC and shown in the campaign's time zone (Asia/Shanghai)."""
     zone = ZoneInfo(name)
     templates.env.filters["local"] = (
-        lambda moment: "" if moment is None else as_utc(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+        lambda moment: "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
 
 
 use_timezone("Asia/Shanghai")
@@ -47,48 +51,13 @@ def is_htmx(request: Request) -> bool:
             and request.headers.get("HX-History-Restore-Request") != "true")
 
 
-def _browser_key(request: Request) -> str | None:
+def browser_key(request: Request) -> str | None:
+    """The cookie that CSRF tokens are bound to: the session's, or before login the pre-login one."""
     return request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRE_COOKIE)
 
 
 class LoginRequired(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who the page is for, copied out of the session: error pages render after a rollback."""
-
-    username: str
-    display_name: str
-    role: str
-    region_code: str | None
-    unit_id: int | None
-
-
-def page_user_optional(request: Request, session: SessionDep) -> User | None:
-    user = user_for_session(session, request.cookies.get(SESSION_COOKIE))
-    if user is not None:
-        request.state.user = Viewer(user.username, user.display_name, user.role, user.region_code,
-                                    user.unit_id)
-    return user
-
-
-def page_user(user: Annotated[User | None, Depends(page_user_optional)]) -> User:
-    if user is None:
-        raise LoginRequired()
-    return user
-
-
-PageUser = Annotated[User, Depends(page_user)]
-MaybeUser = Annotated[User | None, Depends(page_user_optional)]
-
-
-def page_scope(user: PageUser) -> Scope:
-    return scope_of(user)
-
-
-PageScope = Annotated[Scope, Depends(page_scope)]
 
 
 async def csrf_protect(request: Request, settings: SettingsDep) -> None:
@@ -99,24 +68,26 @@ async def csrf_protect(request: Request, settings: SettingsDep) -> None:
     if presented is None:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            presented = (await request.form()).get("csrf_token")
-    if not csrf_valid(settings, _browser_key(request), presented):
+            field = (await request.form()).get("csrf_token")
+            presented = field if isinstance(field, str) else None
+    if not csrf_valid(settings, browser_key(request), presented):
         raise Forbidden("请求缺少有效的安全令牌（CSRF），请刷新页面后重试")
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
-           block: str | None = "content", status_code: int = 200) -> Response:
-    """The whole page, or only `block` when htmx asks for it."""
+           block: str | None = "content", status_code: int = 200, fragment: bool = False) -> Response:
+    """The whole page, or only `block` when htmx asks for it (or always, for a `fragment`: the
+    out-of-band pieces a live check swaps in)."""
     settings = request.app.state.settings
-    key = _browser_key(request)
+    key = browser_key(request)
     new_pre = None
     if key is None:
         key = new_pre = secrets.token_urlsafe(32)
-    ctx = {"request": request, "user": getattr(request.state, "user", None),
+    ctx = {"request": request, "user": getattr(request.state, "principal", None),
            "csrf_token": csrf_token(settings, key), **(context or {})}
-    response = templates.TemplateResponse(
+    response: Response = templates.TemplateResponse(
         request, template, ctx, status_code=status_code,
-        block_name=block if is_htmx(request) and block else None,
+        block_name=block if block and (fragment or is_htmx(request)) else None,
     )
     if new_pre is not None:
         set_cookie(request, response, PRE_COOKIE, new_pre)
@@ -136,7 +107,7 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def login_required_handler(request: Request, _exc: LoginRequired) -> Response:
+def login_required_handler(request: Request, _exc: Exception) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     current = request.headers.get("HX-Current-URL")
     if is_htmx(request) and current:
@@ -162,17 +133,14 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     return render(request, "error.html", context, block="content", status_code=status_code)
 
 
-def domain_error_page(request: Request, exc: DomainError) -> Response:
-    return error_page(request, exc.status_code, exc.message)
-
-
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'self'; object-src 'none'")
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request, call_next):
+    async def dispatch(self, request: Request,
+                       call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         headers = response.headers
         headers.setdefault("X-Frame-Options", "DENY")

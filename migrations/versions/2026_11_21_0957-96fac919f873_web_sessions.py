@@ -10,7 +10,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '96fac919f873'
 down_revision: str | None = '9c73e5b41b5b'
 branch_labels: str | Sequence[str] | None = None

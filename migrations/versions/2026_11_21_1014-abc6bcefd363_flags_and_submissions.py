@@ -10,7 +10,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = 'abc6bcefd363'
 down_revision: str | None = '3b1f0c2d9e7a'
 branch_labels: str | Sequence[str] | None = None

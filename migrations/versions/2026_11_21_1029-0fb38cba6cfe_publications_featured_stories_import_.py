@@ -10,7 +10,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0fb38cba6cfe'
 down_revision: str | None = 'abc6bcefd363'
 branch_labels: str | Sequence[str] | None = None

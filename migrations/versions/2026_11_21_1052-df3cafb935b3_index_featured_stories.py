@@ -7,9 +7,7 @@ Create Date: 2026-11-21 10:52:23.905472
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
-
 
 revision: str = 'df3cafb935b3'
 down_revision: str | None = '0fb38cba6cfe'

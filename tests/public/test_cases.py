@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.reports.models import Report, ReportIn
-from app.reports.service import put_report
-from app.review.service import submit_week
 from tests.factories import report_body
 from tests.public.conftest import PERSONAL, STORY_BODY, STORY_TITLE, WUHUA, make_report
+from tests.scenario import put_report, submit_week
 
 WEEK = "2020-W29"
 CASES = "/api/v1/public/cases"

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role
-from app.common import as_utc, week_deadline
+from app.common import week_deadline
 from app.errors import Conflict, Invalid
-from app.reports import service
 from app.reports.models import Report, ReportIn, ReportStatus
 from tests.factories import (
     auth_headers,
@@ -26,6 +25,7 @@ from tests.factories import (
     make_user,
     report_body,
 )
+from tests.scenario import put_report
 
 COUNTY = "530102000000"
 OTHER_COUNTY = "530103000000"
@@ -442,13 +442,13 @@ def test_a_bad_replacement_leaves_the_stored_report_as_it_was(client, session, p
 ])
 def test_a_lower_cumulative_value_without_a_note_is_422_naming_the_field_and_both_values(
         client, session, pairing, headers, field, lower, old_text, new_text):
-    from app.messages import FIELD_LABELS
+    from app.catalogue import label
 
     make_report(session, pairing, "2020-W28")
     answer = client.put(url(pairing.id, "2020-W29"), json=report_body(**{field: lower}),
                         headers=headers)
     error = assert_422(answer, ["body", "correction_note"])
-    assert FIELD_LABELS[field] in error["msg"], error
+    assert label(field) in error["msg"], error
     assert f"{old_text} 减为 {new_text}" in error["msg"], error
     assert "2020-W28" in error["msg"]
     assert stored(session, pairing.id, "2020-W29") is None
@@ -543,7 +543,7 @@ def test_a_decrease_across_the_year_boundary_is_caught(session, settings, pairin
     make_report(session, pairing, "2020-W53", jobs_done=8)
     data = ReportIn.model_validate(report_body(jobs_done=3))
     with pytest.raises(Invalid) as caught:
-        service.put_report(session, settings, liaison, pairing.id, "2021-W01", data)
+        put_report(session, settings, liaison, pairing.id, "2021-W01", data)
     assert caught.value.errors[0]["loc"] == ["body", "correction_note"]
     assert "2020-W53" in caught.value.errors[0]["msg"]
 
@@ -556,7 +556,7 @@ DEADLINE_W29 = datetime(2020, 7, 17, 10, 0, tzinfo=UTC)
 
 def put(session, settings, actor, pairing, week, now, **overrides):
     data = ReportIn.model_validate(report_body(**overrides))
-    return service.put_report(session, settings, actor, pairing.id, week, data, now=now)
+    return put_report(session, settings, actor, pairing.id, week, data, now=now)
 
 
 def test_the_deadline_of_2020_w29_is_friday_10_00_utc(settings):
@@ -602,8 +602,8 @@ def test_first_filing_time_is_kept_and_submitted_at_moves_on_replace(
     report, created = put(session, settings, liaison, pairing, "2020-W29", later, jobs_done=9)
     assert created is False
     report = stored(session, pairing.id, "2020-W29")
-    assert as_utc(report.first_submitted_at) == early
-    assert as_utc(report.submitted_at) == later
+    assert report.first_submitted_at == early
+    assert report.submitted_at == later
 
 
 def test_replacing_an_on_time_report_after_the_deadline_keeps_it_on_time(

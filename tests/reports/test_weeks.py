@@ -153,7 +153,7 @@ def test_campaign_weeks_are_consecutive_and_unique_for_any_start_weekday():
             weeks = campaign_weeks(Settings(_env_file=None, campaign_start=start, campaign_end=end))
             assert weeks[0] == week_of(start) and weeks[-1] == week_of(end)
             assert len(set(weeks)) == len(weeks)
-            for before, after in zip(weeks, weeks[1:]):
+            for before, after in zip(weeks, weeks[1:], strict=False):
                 assert previous_week(after) == before
 
 

@@ -12,7 +12,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role
 from app.pairings.models import Pairing
 from app.reports.models import Report
-from app.review.models import Submission
+from app.stats.models import Submission
 from tests.factories import (
     auth_headers,
     make_pairing,

@@ -137,7 +137,7 @@ def test_an_htmx_error_goes_to_the_message_area(client, session):
 def test_an_expired_session_during_a_live_check_returns_to_the_page_not_the_check(client, session):
     from sqlalchemy import delete
 
-    from app.web.models import WebSession
+    from app.auth.models import WebSession
 
     token = browser_login(client, make_user(session))
     session.execute(delete(WebSession))  # the session expired on the server

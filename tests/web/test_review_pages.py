@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from app.auth.models import Role
 from app.reports.models import Report, ReportIn
-from app.reports.service import put_report
-from app.review.models import Flag, Submission
-from app.review.service import return_week, submit_week
+from app.review.models import Flag
+from app.stats.models import Submission
 from tests.factories import (
     ensure_region,
     make_pairing,
@@ -20,6 +19,7 @@ from tests.factories import (
     make_village,
     report_body,
 )
+from tests.scenario import put_report, return_week, submit_week
 from tests.web.pages import browser_login
 
 COUNTY = "530102000000"

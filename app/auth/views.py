@@ -1,28 +1,15 @@
-"""Login, logout and the worklist every user opens on."""
+"""Login and logout pages."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from app.auth.service import authenticate
+from app.auth.deps import MaybePrincipal
+from app.auth.service import authenticate, end_session, start_session
 from app.deps import SessionDep, SettingsDep
 from app.errors import TooManyAttempts, Unauthorized
-from app.review.models import SUBMISSION_STATUS_LABELS
-from app.stats.service import resolve_week
-from app.web import worklist
-from app.web.pages import (
-    PRE_COOKIE,
-    SESSION_COOKIE,
-    MaybeUser,
-    PageScope,
-    PageUser,
-    csrf_protect,
-    redirect,
-    render,
-    set_cookie,
-)
-from app.web.service import end_session, start_session
+from app.web.pages import PRE_COOKIE, SESSION_COOKIE, csrf_protect, redirect, render, set_cookie
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -35,8 +22,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, user: MaybeUser, next: str | None = None):
-    if user is not None:
+def login_page(request: Request, principal: MaybePrincipal, next: str | None = None) -> Response:
+    if principal is not None:
         return redirect(request, _safe_next(next))
     return render(request, "auth/login.html", {"next": _safe_next(next)})
 
@@ -45,7 +32,7 @@ def login_page(request: Request, user: MaybeUser, next: str | None = None):
 def login(request: Request, session: SessionDep, settings: SettingsDep,
           username: Annotated[str, Form(max_length=50)] = "",
           password: Annotated[str, Form(max_length=128)] = "",
-          next: Annotated[str, Form()] = "/"):
+          next: Annotated[str, Form()] = "/") -> Response:
     context = {"next": _safe_next(next), "username": username}
     if not username or not password:
         return render(request, "auth/login.html", {**context, "error": "请输入用户名和密码"},
@@ -68,18 +55,3 @@ def logout(request: Request, session: SessionDep) -> Response:
     response = redirect(request, "/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
-
-
-@router.get("/")
-def home(request: Request, session: SessionDep, settings: SettingsDep, user: PageUser,
-         scope: PageScope):
-    week = resolve_week(settings, None)
-    kind = worklist.home_for(user)
-    context = {"week": week, "kind": kind, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS}
-    if kind == "liaison":
-        context["tasks"] = worklist.liaison_tasks(session, user, week)
-    elif kind == "county":
-        context.update(worklist.county_tasks(session, settings, user, week))
-    else:
-        context.update(worklist.region_tasks(session, settings, scope, week))
-    return render(request, "worklist.html", context)

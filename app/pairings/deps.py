@@ -1,0 +1,21 @@
+"""The pairing a route is about, loaded within the caller's scope: 404 before anything else."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.auth.deps import CurrentPrincipal, PagePrincipal
+from app.deps import SessionDep
+from app.pairings.policy import PairingAccess, pairing_access
+
+
+def api_pairing(pairing_id: int, session: SessionDep, principal: CurrentPrincipal) -> PairingAccess:
+    return pairing_access(session, principal, pairing_id)
+
+
+def page_pairing(pairing_id: int, session: SessionDep, principal: PagePrincipal) -> PairingAccess:
+    return pairing_access(session, principal, pairing_id)
+
+
+CurrentPairing = Annotated[PairingAccess, Depends(api_pairing)]
+PagePairing = Annotated[PairingAccess, Depends(page_pairing)]
