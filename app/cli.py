@@ -15,7 +15,7 @@ def _session() -> Session:
     return Session(create_db_engine(get_settings().database_url), expire_on_commit=False)
 
 
-def cmd_migrate(_args) -> int:
+def cmd_migrate(_args: argparse.Namespace) -> int:
     from app.migrate import upgrade
 
     upgrade(get_settings().database_url)
@@ -23,7 +23,7 @@ def cmd_migrate(_args) -> int:
     return 0
 
 
-def cmd_create_user(args) -> int:
+def cmd_create_user(args: argparse.Namespace) -> int:
     from app.auth.models import UserCreate
     from app.auth.service import create_user
 
@@ -32,8 +32,8 @@ def cmd_create_user(args) -> int:
                           display_name=args.display_name or args.username, role=args.role,
                           region_code=args.region_code, unit_id=args.unit_id)
     except ValidationError as exc:
-        for err in exc.errors():
-            print(f"错误：{'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        for detail in exc.errors():
+            print(f"错误：{'.'.join(map(str, detail['loc']))}: {detail['msg']}", file=sys.stderr)
         return 2
     with _session() as session:
         try:
@@ -50,7 +50,7 @@ def cmd_create_user(args) -> int:
     return 0
 
 
-def cmd_demo(args) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo import database_is_empty, load_demo
 
     settings = get_settings()
@@ -67,7 +67,7 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_serve(args) -> int:
+def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    return int(args.func(args))
 
 
 if __name__ == "__main__":

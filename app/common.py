@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime, Dialect, Numeric, Select, TypeDecorator, func, select
 from sqlmodel import Session, SQLModel
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import Settings
 from app.errors import Invalid
@@ -75,7 +76,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
+        if not isinstance(value, datetime):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 _TWO_PLACES = Decimal("0.01")
@@ -211,18 +212,18 @@ def week_deadline(settings: Settings, week: str) -> datetime:
 def check_week(settings: Settings, week: str, now: datetime | None = None,
                loc: tuple[str, str] = ("path", "week")) -> None:
     """A real ISO week inside the campaign and not in the future; 422 at `loc` otherwise."""
-    loc = list(loc)
+    where: list[str | int] = list(loc)
     try:
         monday = parse_week(week)
     except ValueError as exc:
-        raise Invalid.one(loc, str(exc)) from None
+        raise Invalid.one(where, str(exc)) from None
     sunday = monday + timedelta(days=6)
     if sunday < settings.campaign_start:
-        raise Invalid.one(loc, f"周次 {week} 早于活动开始日期 {settings.campaign_start}")
+        raise Invalid.one(where, f"周次 {week} 早于活动开始日期 {settings.campaign_start}")
     if monday > settings.campaign_end:
-        raise Invalid.one(loc, f"周次 {week} 晚于活动结束日期 {settings.campaign_end}")
+        raise Invalid.one(where, f"周次 {week} 晚于活动结束日期 {settings.campaign_end}")
     if monday > today(settings, now):
-        raise Invalid.one(loc, f"周次 {week} 尚未开始，不能提前填报")
+        raise Invalid.one(where, f"周次 {week} 尚未开始，不能提前填报")
 
 
 def campaign_weeks(settings: Settings) -> list[str]:
@@ -236,15 +237,15 @@ def campaign_weeks(settings: Settings) -> list[str]:
     return weeks
 
 
-def count(session: Session, statement: Select[Any]) -> int:
+def count(session: Session, statement: Select[*tuple[Any, ...]]) -> int:
     """How many rows `statement` selects."""
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     return int(total or 0)
 
 
-def page_of(session: Session, statement: Select[tuple[T]], limit: int, offset: int) -> tuple[list[T], int]:
+def page_of(session: Session, statement: SelectOfScalar[T], limit: int, offset: int) -> tuple[list[T], int]:
     """One page of the single entity or value `statement` selects, and the count of all of them."""
-    items = list(session.scalars(statement.limit(limit).offset(offset)))
+    items = list(session.exec(statement.limit(limit).offset(offset)))
     return items, count(session, statement)
 
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Engine, event
@@ -9,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
     # SAVEPOINT and rollback behave as on PostgreSQL.
     dbapi_connection.isolation_level = None

@@ -24,7 +24,7 @@ from app.reports import service as reports
 from app.reports.flows import save_report
 from app.reports.models import Report, ReportIn, ReportStatus
 from app.reports.policy import report_access
-from app.review.models import Flag, FlagResolve
+from app.review.models import Flag, FlagResolve, Resolution
 from app.review.policy import flag_access
 from app.review.service import resolve_flag
 from app.stats import service as stats
@@ -385,7 +385,7 @@ class _Demo:
             assert flag.id is not None
             officer = self.officer_by_county[flag.county_code]
             resolve_flag(session, flag_access(session, officer, flag.id), FlagResolve(
-                resolution="verified", note="经电话核实，该单位以捐赠物资方式帮扶，计划书待补充"))
+                resolution=Resolution.verified, note="经电话核实，该单位以捐赠物资方式帮扶，计划书待补充"))
         return submissions
 
     def disclosure(self) -> int:

@@ -1,6 +1,6 @@
 """Validation messages in Chinese that name the field by its label in the catalogue."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.catalogue import error_label
@@ -18,7 +18,7 @@ def label_for(loc: Sequence[str | int]) -> str:
     return "请求内容"
 
 
-def _translate(err: dict[str, Any]) -> str:
+def _translate(err: Mapping[str, Any]) -> str:
     label = label_for(err.get("loc", ()))
     kind, ctx = err.get("type", ""), err.get("ctx") or {}
     if kind == "missing":
@@ -67,7 +67,7 @@ def _translate(err: dict[str, Any]) -> str:
     return f"{label}：{err.get('msg')}"
 
 
-def translate_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def translate_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """FastAPI's 422 shape, with messages a Chinese-speaking officer can act on."""
     return [{"loc": list(e.get("loc", ())), "msg": _translate(e), "type": e.get("type", "value_error")}
             for e in errors]

@@ -4,9 +4,10 @@ kept up to date so that the page can poll it."""
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth.models import User
 from app.auth.policy import Principal
@@ -39,10 +40,10 @@ def start(engine: Engine, settings: Settings, job_id: int, path: str) -> None:
     _executor.submit(run, engine, settings, job_id, path)
 
 
-def _set(engine: Engine, job_id: int, **values) -> None:
+def _set(engine: Engine, job_id: int, **values: Any) -> None:
     """A short transaction of its own, so the page sees it while the import's is still open."""
     with Session(engine) as session:
-        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+        session.execute(update(ImportJob).where(col(ImportJob.id) == job_id).values(**values))
         session.commit()
 
 

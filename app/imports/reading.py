@@ -4,11 +4,11 @@ file is never read into memory as a whole, and never held twice."""
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from app.errors import Invalid
 
@@ -58,11 +58,11 @@ def _encoding(raw: BinaryIO) -> str:
 def _delimiter(first_line: str) -> str:
     """Comma, unless the header row is plainly tab- or semicolon-separated."""
     counts = {d: first_line.count(d) for d in (",", "\t", ";")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
-def _csv_rows(raw: BinaryIO, info: dict) -> Iterator[Row]:
+def _csv_rows(raw: BinaryIO, info: dict[str, Any]) -> Generator[Row]:
     raw.seek(0)
     if info.get("count"):
         info["total"] = _count_lines(raw)
@@ -74,7 +74,8 @@ def _csv_rows(raw: BinaryIO, info: dict) -> Iterator[Row]:
         number = 0
         try:
             for number, cells in enumerate(reader, start=1):
-                yield number, cells
+                row: list[object] = list(cells)
+                yield number, row
         except csv.Error as exc:
             raise file_error(f"第 {number + 1} 行无法按 CSV 读取（{exc}）：请检查引号是否成对") from None
     finally:
@@ -92,7 +93,7 @@ def _count_lines(raw: BinaryIO) -> int:
     return max(0, lines + (1 if last and not last.endswith(b"\n") else 0) - 1)
 
 
-def _xlsx_rows(raw: BinaryIO, info: dict) -> Iterator[Row]:
+def _xlsx_rows(raw: BinaryIO, info: dict[str, Any]) -> Generator[Row]:
     from openpyxl import load_workbook  # imported when needed: a large module
 
     raw.seek(0)
@@ -119,10 +120,10 @@ def _xlsx_rows(raw: BinaryIO, info: dict) -> Iterator[Row]:
 
 
 @contextmanager
-def open_rows(raw: BinaryIO, fmt: str, count: bool = False) -> Iterator[tuple[Iterator[Row], dict]]:
+def open_rows(raw: BinaryIO, fmt: str, count: bool = False) -> Iterator[tuple[Iterator[Row], dict[str, Any]]]:
     """The file's rows, and `info` whose "total" (an estimate of the data rows, for a progress
     bar; asked for with `count`) is known once the first row has been read."""
-    info: dict = {"count": count, "total": None}
+    info: dict[str, Any] = {"count": count, "total": None}
     rows = _xlsx_rows(raw, info) if fmt == "xlsx" else _csv_rows(raw, info)
     try:
         yield rows, info

@@ -4,7 +4,7 @@ suspicious-data flags apply. One transaction, a savepoint per row so that a bad 
 the rows after it are still checked; any bad row, or a dry run, rolls the whole file back."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -72,6 +72,7 @@ class RowInvalid(Exception):
         self.field, self.msg = field_name, msg
 
 
+Values = dict[str, Any]  # a row's cells as the request body's fields, by API field name
 OMIT = object()  # an empty cell: the field is left out, so the model's default or "missing" applies
 
 
@@ -81,7 +82,7 @@ def _date_text(col: Column, raw: object, text: str) -> str:
     if isinstance(raw, int | float) and not isinstance(raw, bool) and 1 <= raw < 2_958_466:
         from openpyxl.utils.datetime import from_excel  # a date cell stored without its format
 
-        return from_excel(raw).date().isoformat()
+        return str(from_excel(raw).date().isoformat())
     match = DATE_RE.fullmatch(text)
     if match:  # 2020/6/1, 2020.6.1, 2020年6月1日: how Chinese Excel writes dates into CSV
         return f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
@@ -121,7 +122,7 @@ def cell_value(col: Column, raw: object) -> object:
     return text
 
 
-def _field_of(loc: list | tuple) -> str:
+def _field_of(loc: Sequence[object]) -> str:
     """("body", "industry", "project_plan") -> "industry.project_plan"; list indexes dropped."""
     parts = list(loc)
     if parts and parts[0] in ("body", "path", "query"):
@@ -145,19 +146,19 @@ class Importer:
         self.seen: dict[object, int] = {}
 
     # -- hooks -------------------------------------------------------------------------------
-    def key(self, values: dict[str, object]) -> object | None:
+    def key(self, values: Values) -> object | None:
         return None
 
-    def duplicate(self, values: dict[str, object], first: int) -> str:
+    def duplicate(self, values: Values, first: int) -> str:
         return f"与第 {first} 行重复"
 
-    def body(self, values: dict[str, object]) -> dict[str, Any]:
+    def body(self, values: Values) -> dict[str, Any]:
         return nest(values)
 
-    def precheck(self, values: dict[str, object]) -> None:
+    def precheck(self, values: Values) -> None:
         """A check that needs no database trip beyond what was read once for the whole file."""
 
-    def apply(self, data: BaseModel, values: dict[str, object]) -> bool:
+    def apply(self, data: Any, values: Values) -> bool:
         """Store one row through the service; True when it created a record."""
         raise NotImplementedError
 
@@ -209,7 +210,7 @@ class Importer:
             self.precheck(values)
         except RowInvalid as exc:
             add(exc.field, exc.msg)
-        if errors or refused:
+        if errors or refused or data is None:
             result.errors.extend(errors)
             return
         savepoint = self.session.begin_nested()
@@ -243,13 +244,13 @@ class Importer:
 class VillageImporter(Importer):
     kind, key_field, model = ImportKind.villages, "code", VillageCreate
 
-    def key(self, values):
+    def key(self, values: Values) -> object | None:
         return values.get("code")
 
-    def duplicate(self, values, first):
+    def duplicate(self, values: Values, first: int) -> str:
         return f"区划代码 {values['code']} 与第 {first} 行重复"
 
-    def apply(self, data, values):
+    def apply(self, data: Any, values: Values) -> bool:
         create_village(self.session, self.actor, data)
         return True
 
@@ -259,17 +260,17 @@ class UnitImporter(Importer):
 
     kind, key_field, model = ImportKind.units, "credit_code", UnitCreate
 
-    def __init__(self, *args):
+    def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.ids: dict[str, int | None] = dict(self.session.exec(select(Unit.credit_code, Unit.id)).all())
 
-    def key(self, values):
+    def key(self, values: Values) -> object | None:
         return values.get("credit_code")
 
-    def duplicate(self, values, first):
+    def duplicate(self, values: Values, first: int) -> str:
         return f"统一社会信用代码 {values['credit_code']} 与第 {first} 行重复"
 
-    def apply(self, data, values):
+    def apply(self, data: Any, values: Values) -> bool:
         unit_id = self.ids.get(data.credit_code)
         if unit_id is None:
             self.ids[data.credit_code] = create_unit(self.session, self.actor, data).id
@@ -277,7 +278,7 @@ class UnitImporter(Importer):
         update_unit(self.session, unit_access(self.session, self.actor, unit_id), UnitUpdate(**data.model_dump()))
         return False
 
-    def domain_field(self, exc):
+    def domain_field(self, exc: DomainError) -> str:
         # Credit codes are matched first, so a conflict left over is the name's.
         return "name" if isinstance(exc, Conflict) else self.key_field
 
@@ -288,11 +289,11 @@ class PairingImporter(Importer):
 
     kind, key_field, model = ImportKind.pairings, "village_code", PairingCreate
 
-    def __init__(self, *args):
+    def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.by_credit: dict[str, int | None] = {}
 
-    def _unit_id(self, values) -> int | None:
+    def _unit_id(self, values: Values) -> int | None:
         code = values.get("unit_credit_code")
         if code is None:
             return values.get("unit_id")
@@ -307,7 +308,7 @@ class PairingImporter(Importer):
                                         f"（该代码的单位编号为 {unit_id}）")
         return unit_id
 
-    def key(self, values):
+    def key(self, values: Values) -> object | None:
         try:
             unit = self._unit_id(values)
         except RowInvalid:
@@ -315,10 +316,10 @@ class PairingImporter(Importer):
         village = values.get("village_code")
         return (unit, village) if unit is not None and village is not None else None
 
-    def duplicate(self, values, first):
+    def duplicate(self, values: Values, first: int) -> str:
         return f"与第 {first} 行重复：同一帮扶单位与村 {values['village_code']} 的结对"
 
-    def body(self, values):
+    def body(self, values: Values) -> dict[str, Any]:
         body = {k: v for k, v in values.items() if k != "unit_credit_code"}
         unit_id = self._unit_id(values)
         if unit_id is not None:
@@ -328,7 +329,7 @@ class PairingImporter(Importer):
                              "请填写帮扶单位编号或帮扶单位统一社会信用代码")
         return body
 
-    def apply(self, data, values):
+    def apply(self, data: Any, values: Values) -> bool:
         create_pairing(self.session, self.settings, self.actor, data)
         return True
 
@@ -339,33 +340,33 @@ class _PairingRows(Importer):
 
     key_field = "pairing_id"
 
-    def __init__(self, *args):
+    def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.in_scope = set(self.session.exec(
             select(Pairing.id).join(Village, col(Pairing.village_id) == col(Village.id))
             .where(pairing_clause(self.actor))))
 
-    def precheck(self, values):
+    def precheck(self, values: Values) -> None:
         pairing_id = values.get("pairing_id")
         if pairing_id is None:
             raise RowInvalid("pairing_id", "结对编号为必填项")
         if pairing_id not in self.in_scope:
             raise RowInvalid("pairing_id", f"结对 {pairing_id} 不存在或不在您的管辖范围内")
 
-    def body(self, values):
+    def body(self, values: Values) -> dict[str, Any]:
         return nest({k: v for k, v in values.items() if k not in ("pairing_id", "week")})
 
 
 class PlanImporter(_PairingRows):
     kind, model = ImportKind.plans, PlanIn
 
-    def key(self, values):
+    def key(self, values: Values) -> object | None:
         return values.get("pairing_id")
 
-    def duplicate(self, values, first):
+    def duplicate(self, values: Values, first: int) -> str:
         return f"结对 {values['pairing_id']} 的计划书与第 {first} 行重复"
 
-    def apply(self, data, values):
+    def apply(self, data: Any, values: Values) -> bool:
         access = pairing_access(self.session, self.actor, values["pairing_id"])
         _plan, created = save_plan(self.session, self.settings, access, data, now=self.now)
         return created
@@ -374,33 +375,33 @@ class PlanImporter(_PairingRows):
 class ReportImporter(_PairingRows):
     kind, model = ImportKind.reports, ReportIn
 
-    def key(self, values):
+    def key(self, values: Values) -> object | None:
         if values.get("pairing_id") is None or values.get("week") is None:
             return None
         return values["pairing_id"], values["week"]
 
-    def duplicate(self, values, first):
+    def duplicate(self, values: Values, first: int) -> str:
         return f"结对 {values['pairing_id']} 在 {values['week']} 的周报与第 {first} 行重复"
 
-    def precheck(self, values):
+    def precheck(self, values: Values) -> None:
         super().precheck(values)
         if values.get("week") is None:
             raise RowInvalid("week", "周次为必填项")
 
-    def body(self, values):
+    def body(self, values: Values) -> dict[str, Any]:
         body = super().body(values)
         story = body.get("story")
         if story is not None and not any(v not in (None, "") for v in story.values()):
             body.pop("story")
         return body
 
-    def apply(self, data, values):
+    def apply(self, data: Any, values: Values) -> bool:
         access = report_access(self.session, pairing_access(self.session, self.actor, values["pairing_id"]),
                                values["week"])
         _report, created = save_report(self.session, self.settings, access, data, now=self.now)
         return created
 
-    def domain_field(self, exc):
+    def domain_field(self, exc: DomainError) -> str:
         # A locked week is the week's matter; anything else (an ended pairing, scope) the pairing's.
         return "week" if isinstance(exc, Conflict) and "锁定" in exc.message else self.key_field
 

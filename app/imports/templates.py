@@ -6,12 +6,13 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import xlsxwriter
 
 from app.catalogue import entry
 from app.imports.models import ImportKind
-from app.units.models import KIND_LABELS
+from app.units.models import KIND_LABELS, UnitKind
 
 # Column types: how a cell is read and what the 填写说明 sheet says about it.
 TYPE_LABELS = {
@@ -71,7 +72,7 @@ COLUMNS: dict[ImportKind, list[Column]] = {
     ImportKind.units: [
         Column("name", True, "不超过 200 字，不能与已登记单位重名", "某某农业科技有限公司",
                aliases=("名称", "结对帮扶单位"), label_key="unit.name"),
-        Column("kind", True, "、".join(KIND_LABELS.values()), KIND_LABELS["private_enterprise"]),
+        Column("kind", True, "、".join(KIND_LABELS.values()), KIND_LABELS[UnitKind.private_enterprise]),
         Column("credit_code", True,
                "18 位，校验位须正确；已登记的代码按此更新该单位", "91110108MA01ABCDEN"),
         Column("home_province", True, "如 北京市", "北京市"),
@@ -178,7 +179,7 @@ class Header:
         return self.texts.get(field, field)
 
 
-def match_header(kind: ImportKind, cells: list[object]) -> tuple[Header, list[dict]]:
+def match_header(kind: ImportKind, cells: list[object]) -> tuple[Header, list[dict[str, Any]]]:
     """The header row read against the kind's columns; errors are reported on row 1."""
     index = _INDEX[kind]
     texts = [_visible(c) for c in cells]
@@ -213,7 +214,7 @@ def _label(kind: ImportKind, field: str) -> str:
     return next(c.label for c in COLUMNS[kind] if c.field == field)
 
 
-def _head_error(column: str, msg: str) -> dict:
+def _head_error(column: str, msg: str) -> dict[str, Any]:
     return {"row": 1, "column": column, "msg": msg}
 
 

@@ -21,6 +21,7 @@ from app.imports import jobs, service
 from app.imports.api import checked_upload, import_kind, template_response
 from app.imports.models import ImportJob, ImportKind, JobStatus
 from app.imports.policy import allowed_kinds, require_allowed
+from app.imports.reading import file_format
 from app.imports.templates import COLUMNS, KIND_NAMES
 from app.stats.api import download
 from app.stats.export import FORMULA_STARTS
@@ -66,13 +67,13 @@ def _index(request: Request, session: Session, user: Principal, *, kind: str | N
 
 
 @router.get("/imports")
-def imports_page(request: Request, session: SessionDep, user: PagePrincipal, kind: str | None = None):
+def imports_page(request: Request, session: SessionDep, user: PagePrincipal, kind: str | None = None) -> Response:
     return _index(request, session, user, kind=kind)
 
 
 @router.get("/imports/{kind}/template")
 def template_file(kind: str, user: PagePrincipal,
-                  format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx"):
+                  format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx") -> Response:
     return template_response(import_kind(kind), format)
 
 
@@ -80,16 +81,18 @@ def template_file(kind: str, user: PagePrincipal,
 def upload(request: Request, session: SessionDep, settings: SettingsDep, user: PagePrincipal,
            background: BackgroundTasks, kind: Annotated[str, Form()] = "",
            dry_run: Annotated[bool, Form()] = False,
-           file: Annotated[UploadFile | None, File()] = None):
+           file: Annotated[UploadFile | None, File()] = None) -> Response:
     chosen = import_kind(kind)
     require_allowed(user, chosen)
     try:
         upload_file = checked_upload(file)
-        service.file_format(upload_file.filename)
+        file_format(upload_file.filename)
     except Invalid as exc:
         return _index(request, session, user, kind=kind, file_error=exc.errors[0]["msg"],
                       dry_run=dry_run, status_code=422)
-    job = ImportJob(kind=chosen, filename=upload_file.filename[-255:], dry_run=dry_run, user_id=user.id)
+    filename = upload_file.filename or ""
+    assert user.id is not None
+    job = ImportJob(kind=chosen, filename=filename[-255:], dry_run=dry_run, user_id=user.id)
     size = upload_file.size if upload_file.size is not None else 0
     if size <= BACKGROUND_BYTES:
         try:
@@ -103,19 +106,20 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, user: P
         session.flush()
         return redirect(request, f"/imports/jobs/{job.id}")
     # The upload's temporary file goes away with the request: the job reads its own copy.
-    suffix = os.path.splitext(upload_file.filename)[1].lower()
+    suffix = os.path.splitext(filename)[1].lower()
     with tempfile.NamedTemporaryFile(prefix="bangfu-import-", suffix=suffix, delete=False) as copy:
         upload_file.file.seek(0)
         shutil.copyfileobj(upload_file.file, copy, length=1 << 20)
     session.add(job)
     session.flush()
+    assert job.id is not None
     # Started once the request's session has committed, so that the job's own session finds it.
     background.add_task(jobs.start, request.app.state.engine, settings, job.id, copy.name)
     return redirect(request, f"/imports/jobs/{job.id}")
 
 
 @router.get("/imports/jobs/{job_id}")
-def job_page(job_id: int, request: Request, session: SessionDep, user: PagePrincipal):
+def job_page(job_id: int, request: Request, session: SessionDep, user: PagePrincipal) -> Response:
     job = service.get_job(session, user, job_id)
     processed, total = jobs.progress_of(job)
     return render(request, "imports/job.html", {
@@ -132,7 +136,7 @@ def _text(value: str) -> str:
 
 
 @router.get("/imports/jobs/{job_id}/errors.csv")
-def job_errors(job_id: int, session: SessionDep, user: PagePrincipal):
+def job_errors(job_id: int, session: SessionDep, user: PagePrincipal) -> Response:
     job = service.get_job(session, user, job_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

@@ -75,7 +75,7 @@ class PairingAccess:
         self.principal.require(self.may_review, "只有县扶贫办工作人员可以审核计划书和周报")
 
 
-def pairings_in_scope(principal: Principal) -> Select[tuple[Pairing, Village, Unit]]:
+def pairings_in_scope(principal: Principal) -> Select[Pairing, Village, Unit]:
     return (
         select(Pairing, Village, Unit)
         .join(Village, col(Pairing.village_id) == col(Village.id))
@@ -87,8 +87,11 @@ def pairings_in_scope(principal: Principal) -> Select[tuple[Pairing, Village, Un
 def pairing_access(session: Session, principal: Principal, pairing_id: int) -> PairingAccess:
     """The pairing with its village, unit and plan, if the principal sees it (404 otherwise)."""
     row = session.exec(
-        pairings_in_scope(principal).add_columns(Plan)
-        .outerjoin(Plan, col(Plan.pairing_id) == col(Pairing.id)).where(Pairing.id == pairing_id)
+        select(Pairing, Village, Unit, Plan)
+        .join(Village, col(Pairing.village_id) == col(Village.id))
+        .join(Unit, col(Pairing.unit_id) == col(Unit.id))
+        .outerjoin(Plan, col(Plan.pairing_id) == col(Pairing.id))
+        .where(pairing_clause(principal), col(Pairing.id) == pairing_id)
     ).first()
     if row is None:
         raise NotFound(f"结对 {pairing_id} 不存在或不在您的管辖范围内")

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, true
+from sqlalchemy import select as sql_select  # SQLModel's select() takes at most four columns
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
@@ -97,7 +98,7 @@ def publishable_months(settings: Settings, now: datetime | None = None) -> list[
 
 def _figures(row: RollupRow) -> dict[str, Any]:
     f = row.figures
-    values = {"pairings": row.pairings,
+    values: dict[str, Decimal | int] = {"pairings": row.pairings,
               "funds_arrived_wan": f.funds_arrived_wan, "materials_arrived_wan": f.materials_arrived_wan,
               "sales_done_wan": f.sales_done_wan, "jobs_done": f.jobs_done,
               "trained_done": f.trained_done, "stationed_count": f.stationed_count}
@@ -117,7 +118,7 @@ def _sum(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _region_rows(session: Session, found: dict[str, RollupRow]) -> list[dict[str, Any]]:
     """{code, name, figures} per region with pairings in force, in code order."""
-    names = region_names(session, found)
+    names = region_names(session, list(found))
     return [{"code": code, "name": names.get(code, code), **_figures(found[code])}
             for code in sorted(found) if found[code].pairings]
 
@@ -134,7 +135,7 @@ def build_snapshot(session: Session, week: str, region_code: str | None) -> dict
         body = {"provinces": provinces, "total": _sum(provinces)}
     else:
         counties = _region_rows(session, rollup_rows(session, week, Village.county_code,
-                                                     Village.province_code == region_code))
+                                                     col(Village.province_code) == region_code))
         region = {"code": region_code, "name": region_names(session, [region_code]).get(region_code, region_code)}
         body = {"counties": counties, "total": _sum(counties)}
     monday = parse_week(week)
@@ -195,17 +196,19 @@ def _dated(p: Publication) -> dict[str, Any]:
 def public_summary(session: Session) -> dict[str, Any] | None:
     """The latest national publication, with each province replaced by its own latest
     publication where that is newer; None when nothing has been published."""
-    national = session.scalars(
-        select(Publication).where(Publication.region_code.is_(None)).order_by(*_newest_first()).limit(1)
+    national = session.exec(
+        select(Publication).where(col(Publication.region_code).is_(None)).order_by(*_newest_first()).limit(1)
     ).first()
     # Only the keys of the province publications: their snapshots load for the winners only.
-    latest: dict[str, tuple] = {}
-    for row in session.execute(
+    latest: dict[str, tuple[str, datetime, int]] = {}
+    for pid, code, month, published_at in session.exec(
         select(Publication.id, Publication.region_code, Publication.month, Publication.published_at)
-        .where(Publication.region_code.is_not(None))
+        .where(col(Publication.region_code).is_not(None))
     ):
-        if row.region_code not in latest or _key(row) > latest[row.region_code]:
-            latest[row.region_code] = _key(row)
+        assert code is not None and pid is not None
+        key = (month, published_at, pid)
+        if code not in latest or key > latest[code]:
+            latest[code] = key
     if national is None and not latest:
         return None
 
@@ -217,6 +220,7 @@ def public_summary(session: Session) -> dict[str, Any] | None:
         if national is not None and key <= _key(national):
             continue
         own = session.get(Publication, key[2])
+        assert own is not None
         region = own.snapshot.get("region") or {"code": code, "name": code}
         provinces[code] = {"code": code, "name": region["name"], **own.snapshot["total"],
                            "counties": own.snapshot.get("counties", []), **_dated(own),
@@ -312,9 +316,10 @@ def public_cases(session: Session, limit: int = 20, offset: int = 0) -> tuple[li
     county, province = aliased(Region, name="county"), aliased(Region, name="province")
     where = and_(col(Report.featured_at).is_not(None), col(Report.featured_at) >= col(Report.submitted_at),
                  col(Report.story_body).is_not(None))
+    columns: list[Any] = [Report.id, Report.story_title, Report.story_body, Report.week, Village.name,
+                          county.name, province.name, Unit.name, Report.featured_at]
     base = (
-        select(Report.id, Report.story_title, Report.story_body, Report.week, Village.name,
-               county.name, province.name, Unit.name, Report.featured_at)
+        sql_select(*columns)
         .join(Pairing, col(Report.pairing_id) == col(Pairing.id))
         .join(Village, col(Pairing.village_id) == col(Village.id))
         .join(Unit, col(Pairing.unit_id) == col(Unit.id))
@@ -323,5 +328,5 @@ def public_cases(session: Session, limit: int = 20, offset: int = 0) -> tuple[li
         .where(where)
     )
     ordered = base.order_by(col(Report.week).desc(), col(Report.featured_at).desc(), col(Report.id).desc())
-    rows = session.exec(ordered.limit(limit).offset(offset)).all()
+    rows = session.execute(ordered.limit(limit).offset(offset)).all()
     return [Case(*row) for row in rows], count(session, base)

@@ -126,7 +126,7 @@ class ReportOut(SQLModel):
     submitted_by: int | None = None
     # reported · county_approved · province_accepted
     stage: str
-    flags: list[dict] = []
+    flags: list[dict[str, Any]] = []
 
 
 def shown(value: Decimal | int | bool) -> str:

@@ -97,7 +97,8 @@ def _number(text: str | None) -> Decimal | None:
 
 def live_figures(values: dict[str, str], plan: Plan | None, previous: Report | None) -> dict[str, Any]:
     """Percentages against the plan and the decreases, from what is typed so far."""
-    pcts, typed = {}, {}
+    pcts: dict[str, str] = {}
+    typed: dict[str, Decimal | bool | None] = {}
     for f, plan_field in REPORT_FORM:
         if f.kind == "choice":
             typed[f.name] = {"true": True, "false": False}.get(values.get(f.name, ""))

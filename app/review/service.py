@@ -5,6 +5,7 @@ another domain's records."""
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, or_, select
 
 from app.audit.service import Actor, record, snapshot
@@ -89,7 +90,7 @@ def flags_by_week(session: Session, pairing_id: int, weeks: Iterable[str | None]
     """The flags of several of a pairing's weeks in one query, by week."""
     wanted = list(weeks)
     named = [w for w in wanted if w is not None]
-    clause = col(Flag.week).in_(named) if named else None
+    clause: ColumnElement[bool] | None = col(Flag.week).in_(named) if named else None
     if None in wanted:
         clause = col(Flag.week).is_(None) if clause is None else or_(clause, col(Flag.week).is_(None))
     out: dict[str | None, list[Flag]] = {}

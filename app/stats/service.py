@@ -10,9 +10,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.audit.service import record, snapshot
 from app.auth.policy import Principal
@@ -63,7 +63,7 @@ def resolve_week(settings: Settings, week: str | None) -> str:
 # --- the county table -----------------------------------------------------------------------
 
 
-def _latest_report(session: Session, upto: str, name: str):
+def _latest_report(session: Session, upto: str, name: str) -> tuple[Any, ColumnElement[bool]]:
     """(Report alias, join condition) for each pairing's latest report with week <= upto.
 
     PostgreSQL answers a LATERAL … ORDER BY week DESC LIMIT 1 with one backward probe of the
@@ -73,8 +73,8 @@ def _latest_report(session: Session, upto: str, name: str):
     if session.get_bind().dialect.name == "postgresql":
         latest = (
             select(Report)
-            .where(Report.pairing_id == Pairing.id, Report.week <= upto)
-            .order_by(Report.week.desc())
+            .where(col(Report.pairing_id) == col(Pairing.id), col(Report.week) <= upto)
+            .order_by(col(Report.week).desc())
             .limit(1)
             .lateral(name)
         )
@@ -82,25 +82,25 @@ def _latest_report(session: Session, upto: str, name: str):
     alias = aliased(Report, name=name)
     latest_week = (
         select(func.max(Report.week))
-        .where(Report.pairing_id == Pairing.id, Report.week <= upto)
+        .where(col(Report.pairing_id) == col(Pairing.id), col(Report.week) <= upto)
         .correlate(Pairing)
         .scalar_subquery()
     )
-    return alias, and_(alias.pairing_id == Pairing.id, alias.week == latest_week)
+    return alias, and_(col(alias.pairing_id) == col(Pairing.id), col(alias.week) == latest_week)
 
 
 def _week_end(week: str) -> date:
     return parse_week(week) + timedelta(days=6)
 
 
-def in_force_during(week: str):
+def in_force_during(week: str) -> ColumnElement[bool]:
     """Pairings the week's table counts: signed by its end, not ended or expired before it began.
     So a table of a past week stays as it was when a pairing ends later."""
     start, end = parse_week(week), _week_end(week)
     return and_(
-        Pairing.signed_on <= end,
-        Pairing.valid_until >= start,
-        or_(Pairing.active, Pairing.ended_on >= start),
+        col(Pairing.signed_on) <= end,
+        col(Pairing.valid_until) >= start,
+        or_(col(Pairing.active), col(Pairing.ended_on) >= start),
     )
 
 
@@ -119,7 +119,7 @@ class Row:
     increase: Figures
     stage: str | None = None
 
-    def json(self, seq: int) -> dict:
+    def json(self, seq: int) -> dict[str, Any]:
         return {
             "seq": seq, "pairing_id": self.pairing_id, "village_code": self.village_code,
             "village": self.village, "unit_id": self.unit_id, "unit": self.unit,
@@ -129,13 +129,13 @@ class Row:
         }
 
 
-def _report_columns(report) -> list:
+def _report_columns(report: Any) -> list[Any]:
     return [report.week, report.funds_arrived_wan, report.materials_arrived_wan,
             report.industry_plan_done, report.sales_done_wan, report.jobs_done,
             report.trained_done, report.stationed_now]
 
 
-def _report_figures(values) -> Figures:
+def _report_figures(values: list[Any]) -> Figures:
     week, funds, materials, done, sales, jobs, trained, stationed = values
     if week is None:
         return Figures()
@@ -150,20 +150,21 @@ def county_rows(session: Session, county_code: str, week: str) -> list[Row]:
     cur, cur_on = _latest_report(session, week, "cur")
     prev, prev_on = _latest_report(session, previous_week(week), "prev")
     # Plain columns rather than entities: a 10,000-row county builds no ORM objects.
+    columns: list[Any] = [
+        Pairing.id, Village.code, Village.name, Unit.id, Unit.name,
+        Plan.planned_funds_wan, Plan.planned_materials_wan, Plan.has_project,
+        Plan.sales_target_wan, Plan.jobs_target, Plan.trainees_target, Plan.will_station,
+        cur.late, cur.status, *_report_columns(cur), *_report_columns(prev),
+    ]
     stmt = (
-        select(
-            Pairing.id, Village.code, Village.name, Unit.id, Unit.name,
-            Plan.planned_funds_wan, Plan.planned_materials_wan, Plan.has_project,
-            Plan.sales_target_wan, Plan.jobs_target, Plan.trainees_target, Plan.will_station,
-            cur.late, cur.status, *_report_columns(cur), *_report_columns(prev),
-        )
-        .join(Village, Pairing.village_id == Village.id)
-        .join(Unit, Pairing.unit_id == Unit.id)
-        .outerjoin(Plan, Plan.pairing_id == Pairing.id)
+        select(*columns)
+        .join(Village, col(Pairing.village_id) == col(Village.id))
+        .join(Unit, col(Pairing.unit_id) == col(Unit.id))
+        .outerjoin(Plan, col(Plan.pairing_id) == col(Pairing.id))
         .outerjoin(cur, cur_on)
         .outerjoin(prev, prev_on)
-        .where(Village.county_code == county_code, in_force_during(week))
-        .order_by(Village.code, Pairing.signed_on, Pairing.id)
+        .where(col(Village.county_code) == county_code, in_force_during(week))
+        .order_by(col(Village.code), col(Pairing.signed_on), col(Pairing.id))
     )
     rows = []
     for (pairing_id, v_code, v_name, unit_id, unit_name, p_funds, p_materials, p_project, p_sales,
@@ -206,7 +207,7 @@ class CountyTable:
     def missing(self) -> list[Row]:
         return [row for row in self.rows if not row.reported_this_week]
 
-    def json(self) -> dict:
+    def json(self) -> dict[str, Any]:
         return {
             "county": {"code": self.county.code, "name": self.county.name},
             "week": self.week,
@@ -241,30 +242,34 @@ class RollupRow:
     figures: Figures
 
 
-def _money(value) -> Decimal:
+def _money(value: object) -> Decimal:
     # SQLite sums NUMERIC as floating point; four places of 万元 is what is stored.
     return quantize_money(Decimal(str(value))) if value is not None else Decimal(0)
 
 
-def rollup_rows(session: Session, week: str, group_col, where) -> dict[str, RollupRow]:
+def _flag(cond: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def rollup_rows(session: Session, week: str, group_col: Any, where: ColumnElement[bool]) -> dict[str, RollupRow]:
     cur, cur_on = _latest_report(session, week, "cur")
-    flag = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
-    total = lambda col: func.sum(col)  # noqa: E731
+    total = func.sum
+    columns: list[Any] = [
+        group_col, func.count(col(Pairing.id)), _flag(col(cur.week) == week),
+        _flag(and_(col(cur.week) == week, col(cur.late).is_(False))),
+        total(Plan.planned_funds_wan), total(cur.funds_arrived_wan),
+        total(Plan.planned_materials_wan), total(cur.materials_arrived_wan),
+        _flag(col(Plan.has_project).is_(True)), _flag(col(cur.industry_plan_done).is_(True)),
+        total(Plan.sales_target_wan), total(cur.sales_done_wan),
+        total(Plan.jobs_target), total(cur.jobs_done),
+        total(Plan.trainees_target), total(cur.trained_done),
+        _flag(col(Plan.will_station).is_(True)), total(cur.stationed_now),
+    ]
     stmt = (
-        select(
-            group_col, func.count(Pairing.id), flag(cur.week == week),
-            flag(and_(cur.week == week, cur.late.is_(False))),
-            total(Plan.planned_funds_wan), total(cur.funds_arrived_wan),
-            total(Plan.planned_materials_wan), total(cur.materials_arrived_wan),
-            flag(Plan.has_project.is_(True)), flag(cur.industry_plan_done.is_(True)),
-            total(Plan.sales_target_wan), total(cur.sales_done_wan),
-            total(Plan.jobs_target), total(cur.jobs_done),
-            total(Plan.trainees_target), total(cur.trained_done),
-            flag(Plan.will_station.is_(True)), total(cur.stationed_now),
-        )
+        select(*columns)
         .select_from(Pairing)
-        .join(Village, Pairing.village_id == Village.id)
-        .outerjoin(Plan, Plan.pairing_id == Pairing.id)
+        .join(Village, col(Pairing.village_id) == col(Village.id))
+        .outerjoin(Plan, col(Plan.pairing_id) == col(Pairing.id))
         .outerjoin(cur, cur_on)
         .where(in_force_during(week), where)
         .group_by(group_col)
@@ -295,7 +300,7 @@ class Rollup:
     def total(self) -> Figures:
         return sum((row.figures for row in self.rows), Figures())
 
-    def json(self) -> dict:
+    def json(self) -> dict[str, Any]:
         key = self.kind
         rows = [{"seq": seq, f"{key}_code": row.code, key: row.name, "pairings": row.pairings,
                  "reports_this_week": row.reports_this_week, "reports_on_time": row.on_time,
@@ -323,21 +328,21 @@ def province_table(session: Session, settings: Settings, principal: Principal, c
                    week: str | None) -> Rollup:
     week = resolve_week(settings, week)
     province = province_access(session, principal, code)
-    counties = session.scalars(
-        select(Region).where(Region.level == Level.county, Region.code.startswith(code[:2]))
-        .order_by(Region.code)
-    ).all()
-    found = rollup_rows(session, week, Village.county_code, Village.province_code == province.code)
+    counties = list(session.scalars(
+        select(Region).where(col(Region.level) == Level.county, col(Region.code).startswith(code[:2]))
+        .order_by(col(Region.code))
+    ))
+    found = rollup_rows(session, week, Village.county_code, col(Village.province_code) == province.code)
     return Rollup(week=week, kind="county", rows=_fill(counties, found), province=province)
 
 
 def national_table(session: Session, settings: Settings, principal: Principal, week: str | None) -> Rollup:
     require_national(principal)
     week = resolve_week(settings, week)
-    provinces = session.scalars(
-        select(Region).where(Region.level == Level.province).order_by(Region.code)
-    ).all()
-    found = rollup_rows(session, week, Village.province_code, Village.id.is_not(None))
+    provinces = list(session.scalars(
+        select(Region).where(col(Region.level) == Level.province).order_by(col(Region.code))
+    ))
+    found = rollup_rows(session, week, Village.province_code, true())
     return Rollup(week=week, kind="province", rows=_fill(provinces, found))
 
 
@@ -378,7 +383,7 @@ def county_completeness(session: Session, settings: Settings, access: CountyAcce
     }
 
 
-def _completeness_rows(rollup: Rollup) -> dict:
+def _completeness_rows(rollup: Rollup) -> dict[str, Any]:
     key = rollup.kind
     rows = [{f"{key}_code": r.code, key: r.name, "expected": r.pairings,
              "received": r.reports_this_week, "on_time": r.on_time,
@@ -422,7 +427,7 @@ class Candidate:
     criteria: list[str]
     references: list[str]
 
-    def json(self) -> dict:
+    def json(self) -> dict[str, Any]:
         return {"pairing_id": self.pairing_id, "village_code": self.village_code, "village": self.village,
                 "unit": self.unit, "report_week": self.report_week,
                 "investment_wan": format_decimal(self.investment_wan), "beneficiaries": self.beneficiaries,
@@ -439,14 +444,15 @@ def candidates(session: Session, settings: Settings, access: CountyAccess,
     week = resolve_week(settings, week)
     county = access.county
     cur, cur_on = _latest_report(session, week, "cur")
+    columns: list[Any] = [Pairing.id, Village.code, Village.name, Unit.name, cur.week, cur.funds_arrived_wan,
+                          cur.materials_arrived_wan, cur.beneficiaries, cur.jobs_done, cur.trained_done]
     rows = session.execute(
-        select(Pairing.id, Village.code, Village.name, Unit.name, cur.week, cur.funds_arrived_wan,
-               cur.materials_arrived_wan, cur.beneficiaries, cur.jobs_done, cur.trained_done)
-        .join(Village, Pairing.village_id == Village.id)
-        .join(Unit, Pairing.unit_id == Unit.id)
+        select(*columns)
+        .join(Village, col(Pairing.village_id) == col(Village.id))
+        .join(Unit, col(Pairing.unit_id) == col(Unit.id))
         .join(cur, cur_on)
-        .where(Village.county_code == county.code, in_force_during(week))
-        .order_by(Village.code, Pairing.signed_on, Pairing.id)
+        .where(col(Village.county_code) == county.code, in_force_during(week))
+        .order_by(col(Village.code), col(Pairing.signed_on), col(Pairing.id))
     )
     found = []
     for pairing_id, v_code, v_name, unit, r_week, funds, materials, people, jobs, trained in rows:
@@ -496,8 +502,8 @@ def submit_week(session: Session, settings: Settings, access: CountyAccess, week
 
 
 def current_submission(session: Session, access: CountyAccess, week: str) -> Submission:
-    submission = session.exec(
-        select(Submission).where(Submission.county_code == access.code, Submission.week == week)
+    submission = session.scalars(
+        select(Submission).where(col(Submission.county_code) == access.code, col(Submission.week) == week)
         .order_by(col(Submission.id).desc()).limit(1)
     ).first()
     if submission is None:
@@ -506,8 +512,8 @@ def current_submission(session: Session, access: CountyAccess, week: str) -> Sub
 
 
 def list_submissions(session: Session, access: CountyAccess) -> list[Submission]:
-    return list(session.exec(select(Submission).where(Submission.county_code == access.code)
-                             .order_by(col(Submission.week).desc(), col(Submission.id).desc())))
+    return list(session.scalars(select(Submission).where(col(Submission.county_code) == access.code)
+                                .order_by(col(Submission.week).desc(), col(Submission.id).desc())))
 
 
 def _decide(session: Session, access: CountyAccess, week: str, to: SubmissionStatus,
@@ -539,8 +545,8 @@ def return_week(session: Session, access: CountyAccess, week: str, reason: str) 
 
 def county_week_status(session: Session, county_codes: list[str], week: str) -> dict[str, Submission]:
     """The latest submission of each county for the week."""
-    rows = session.exec(
-        select(Submission).where(col(Submission.county_code).in_(county_codes), Submission.week == week)
+    rows = session.scalars(
+        select(Submission).where(col(Submission.county_code).in_(county_codes), col(Submission.week) == week)
         .order_by(col(Submission.id))
     )
     return {row.county_code: row for row in rows}

@@ -54,21 +54,24 @@ def _report_state(report: Report | None) -> str:
 
 def liaison_tasks(session: Session, principal: Principal, week: str) -> list[PairingTask]:
     rows = session.exec(
-        select(Pairing, Village, Unit, Plan, Report)
+        select(Pairing, Village, Unit, Plan)
         .join(Village, col(Pairing.village_id) == col(Village.id))
         .join(Unit, col(Pairing.unit_id) == col(Unit.id))
         .outerjoin(Plan, col(Plan.pairing_id) == col(Pairing.id))
-        .outerjoin(Report, (col(Report.pairing_id) == col(Pairing.id)) & (col(Report.week) == week))
         .where(pairing_clause(principal), col(Pairing.active))
         .order_by(col(Village.code), col(Pairing.id))
     ).all()
+    ids = [pairing.id for pairing, *_rest in rows]
+    this_week = {r.pairing_id: r for r in session.exec(
+        select(Report).where(col(Report.pairing_id).in_(ids), Report.week == week))}
     last_weeks = dict(session.exec(
         select(Report.pairing_id, func.max(Report.week))
-        .where(col(Report.pairing_id).in_([row[0].id for row in rows])).group_by(col(Report.pairing_id))
+        .where(col(Report.pairing_id).in_(ids)).group_by(col(Report.pairing_id))
     ).all())
     tasks = []
-    for pairing, village, unit, plan, report in rows:
+    for pairing, village, unit, plan in rows:
         assert pairing.id is not None
+        report = this_week.get(pairing.id)
         state = _report_state(report)
         tasks.append(PairingTask(
             pairing_id=pairing.id, village=village.name, village_code=village.code, unit=unit.name,
@@ -132,12 +135,12 @@ def region_tasks(session: Session, settings: Settings, principal: Principal, wee
         counties = [row["county_code"] for row in completeness["rows"]]
         return {"kind": "province", "completeness": completeness,
                 "submissions": stats.county_week_status(session, counties, week)}
-    counties = session.exec(
+    in_city = session.exec(
         select(Region).where(Region.level == Level.county, Region.parent_code == code)
         .order_by(col(Region.code))
     ).all()
     rows = [stats.county_completeness(session, settings, county_access(session, principal, c.code), week)
-            for c in counties]
+            for c in in_city]
     return {"kind": "city", "counties": rows}
 
 

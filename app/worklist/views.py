@@ -1,6 +1,6 @@
 """The worklist every user opens on, and the county's review queue with its one-click actions."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -31,7 +31,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 def home(request: Request, session: SessionDep, settings: SettingsDep, principal: PagePrincipal) -> Response:
     week = resolve_week(settings, None)
     kind = principal.home
-    context = {"week": week, "kind": kind, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS}
+    context: dict[str, Any] = {"week": week, "kind": kind, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS}
     if kind == "liaison":
         context["tasks"] = service.liaison_tasks(session, principal, week)
     elif kind == "county":
