@@ -85,7 +85,7 @@ _LABELS: dict[str, Label] = {
     "market_link_wan": Label("链接市场销售", "万元", kind="wan", part=True),
     "jobs_target": Label("计划解决就业", "人", kind="int"),
     "unit_jobs": Label("帮扶单位用工", "人", kind="int", part=True),
-    "outside_jobs": Label("外出就业（不含帮扶单位用工）", "人", kind="int", part=True),
+    "outside_jobs": Label("外出就业（不含帮扶单位用工）", "人", kind="int", part=True, short="外出就业"),
     "entrepreneurship_jobs": Label("创业就业", "人", kind="int", part=True),
     "public_welfare_jobs": Label("公益岗位", "人", kind="int", part=True),
     "trainees_target": Label("计划培训", "人", kind="int"),

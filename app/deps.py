@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
+from app.catalogue import label
 from app.common import LIMIT_DEFAULT, LIMIT_MAX
 from app.config import Settings
 from app.db import get_session
@@ -26,8 +27,8 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 class PageParams:
     def __init__(
         self,
-        limit: Annotated[int, Query(ge=1, le=LIMIT_MAX, description="每页条数")] = LIMIT_DEFAULT,
-        offset: Annotated[int, Query(ge=0, description="跳过条数")] = 0,
+        limit: Annotated[int, Query(ge=1, le=LIMIT_MAX, description=label("limit"))] = LIMIT_DEFAULT,
+        offset: Annotated[int, Query(ge=0, description=label("offset"))] = 0,
     ):
         self.limit = limit
         self.offset = offset

@@ -7,7 +7,7 @@ reports, …) builds on these to say what may be done to one record."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, false, true
+from sqlalchemy import ColumnElement, and_, exists, false, true
 from sqlmodel import Session, col, select
 
 from app.auth.models import ROLE_LABELS, Role, User, UserCreate
@@ -144,10 +144,10 @@ class Principal:
 
     @property
     def home(self) -> str:
-        """Which worklist the user opens on: a liaison's pairings, a county's week, or a region's
-        view of its counties (provinces, cities, the national office and admins)."""
+        """Which worklist the user opens on: a liaison's unit and its pairings, a county's week, or
+        a region's view of its counties (provinces, cities, the national office and admins)."""
         if self.is_liaison:
-            return "liaison"
+            return "unit"
         return "county" if self.is_county_officer else "region"
 
     @property
@@ -189,6 +189,11 @@ def pairing_clause(principal: Principal) -> ColumnElement[bool]:
     if principal.is_liaison:
         return col(Pairing.unit_id) == principal.unit_id if principal.unit_id is not None else false()
     return village_clause(principal)
+
+
+def active_liaisons(unit_ids: list[int]) -> ColumnElement[bool]:
+    """The users who are active liaisons of these units."""
+    return and_(col(User.role) == Role.liaison, col(User.active), col(User.unit_id).in_(unit_ids))
 
 
 def paired_in_scope(session: Session, principal: Principal, unit_id: int) -> bool:

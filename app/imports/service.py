@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.auth.policy import Principal, pairing_clause
+from app.catalogue import label
 from app.common import clock_now, nest, utcnow
 from app.config import Settings
 from app.errors import Conflict, DomainError, Invalid, NotFound
@@ -326,7 +327,7 @@ class PairingImporter(Importer):
             body["unit_id"] = unit_id
         elif "unit_id" not in body:
             raise RowInvalid("unit_credit_code" if "unit_credit_code" in self.header.positions else "unit_id",
-                             "请填写帮扶单位编号或帮扶单位统一社会信用代码")
+                             f"请填写{label('unit_id')}或{label('unit_credit_code')}")
         return body
 
     def apply(self, data: Any, values: Values) -> bool:
@@ -349,7 +350,7 @@ class _PairingRows(Importer):
     def precheck(self, values: Values) -> None:
         pairing_id = values.get("pairing_id")
         if pairing_id is None:
-            raise RowInvalid("pairing_id", "结对编号为必填项")
+            raise RowInvalid("pairing_id", f"{label('pairing_id')}为必填项")
         if pairing_id not in self.in_scope:
             raise RowInvalid("pairing_id", f"结对 {pairing_id} 不存在或不在您的管辖范围内")
 
@@ -386,7 +387,7 @@ class ReportImporter(_PairingRows):
     def precheck(self, values: Values) -> None:
         super().precheck(values)
         if values.get("week") is None:
-            raise RowInvalid("week", "周次为必填项")
+            raise RowInvalid("week", f"{label('week')}为必填项")
 
     def body(self, values: Values) -> dict[str, Any]:
         body = super().body(values)

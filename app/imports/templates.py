@@ -10,7 +10,7 @@ from typing import Any
 
 import xlsxwriter
 
-from app.catalogue import entry
+from app.catalogue import entry, label
 from app.imports.models import ImportKind
 from app.units.models import KIND_LABELS, UnitKind
 
@@ -61,8 +61,8 @@ _BOOL_RULE = "是/否（也可填 1/0、有/无、true/false）"
 COLUMNS: dict[ImportKind, list[Column]] = {
     ImportKind.villages: [
         Column("code", True, "村级 12 位统计用区划代码；所属乡镇须已登记", "530102001001",
-               aliases=("村代码",)),
-        Column("name", True, "不超过 100 字", "大坪村", aliases=("名称",), label_key="village.name"),
+               aliases=(label("village_code"),)),
+        Column("name", True, "不超过 100 字", "大坪村", aliases=(label("name"),), label_key="village.name"),
         Column("county_code", rule="选填：填写后核对村代码是否属于该县", example="530102000000"),
         Column("listed", rule=_BOOL_RULE + "；空白为是", example=YES),
         Column("registered_poor", rule=_BOOL_RULE + "；空白为否", example=YES),
@@ -71,7 +71,7 @@ COLUMNS: dict[ImportKind, list[Column]] = {
     ],
     ImportKind.units: [
         Column("name", True, "不超过 200 字，不能与已登记单位重名", "某某农业科技有限公司",
-               aliases=("名称", "结对帮扶单位"), label_key="unit.name"),
+               aliases=(label("name"), label("unit")), label_key="unit.name"),
         Column("kind", True, "、".join(KIND_LABELS.values()), KIND_LABELS[UnitKind.private_enterprise]),
         Column("credit_code", True,
                "18 位，校验位须正确；已登记的代码按此更新该单位", "91110108MA01ABCDEN"),
@@ -81,9 +81,9 @@ COLUMNS: dict[ImportKind, list[Column]] = {
         Column("contact_phone", True, "5–30 位数字，可含 + - ( ) 空格", "010-12345678"),
     ],
     ImportKind.pairings: [
-        Column("unit_id", rule="与“帮扶单位统一社会信用代码”二选一", example="12"),
+        Column("unit_id", rule=f"与“{label('unit_credit_code')}”二选一", example="12"),
         Column("unit_credit_code",
-               rule="与“帮扶单位编号”二选一；单位须已登记", example="91110108MA01ABCDEN"),
+               rule=f"与“{label('unit_id')}”二选一；单位须已登记", example="91110108MA01ABCDEN"),
         Column("village_code", True, "村须已登记且在您的管辖区划内", "530102001001"),
         Column("signed_on", True, "YYYY-MM-DD", "2020-04-20"),
         Column("committed_funds_wan", True, "≥ 0", "50"),

@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from app.audit.service import record, snapshot, update_recorded
 from app.auth.policy import Principal
+from app.catalogue import entry
 from app.common import count, today, utcnow
 from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound, error
@@ -30,6 +31,12 @@ from app.regions.models import Village
 from app.units.models import Unit
 
 MAX_UNITS_PER_VILLAGE = 5  # 004 §四(一)
+
+
+def _n(key: str, brief: bool = False) -> str:
+    """A field's name inside a sentence, as the catalogue has it."""
+    found = entry(key)
+    return found.brief if brief else found.name
 
 
 def to_public(pairing: Pairing, village: Village, unit: Unit, plan_status: str | None) -> PairingPublic:
@@ -97,7 +104,8 @@ def create_pairing(session: Session, settings: Settings, actor: Principal, data:
         errors.append(error(["body", "unit_id"], f"帮扶单位 {data.unit_id} 不存在"))
     valid_until = data.valid_until or settings.campaign_end
     if valid_until < data.signed_on:
-        errors.append(error(["body", "valid_until"], f"有效期至 {valid_until} 早于签订日期 {data.signed_on}"))
+        errors.append(error(["body", "valid_until"],
+                            f"{_n('valid_until')} {valid_until} 早于{_n('signed_on')} {data.signed_on}"))
     if errors or village is None or unit is None or unit.id is None:
         raise Invalid(errors)
     require_village_in_scope(actor, village)
@@ -120,7 +128,7 @@ def update_pairing(session: Session, settings: Settings, access: PairingAccess, 
     changes = data.model_dump(exclude_unset=True)
     if changes.get("valid_until") and changes["valid_until"] < pairing.signed_on:
         raise Invalid.one(["body", "valid_until"],
-                          f"有效期至 {changes['valid_until']} 早于签订日期 {pairing.signed_on}")
+                          f"{_n('valid_until')} {changes['valid_until']} 早于{_n('signed_on')} {pairing.signed_on}")
     if changes.get("active") and not pairing.active:
         _check_village_capacity(session, access.village, pairing.unit_id)
         changes["ended_on"] = None
@@ -139,19 +147,20 @@ def plan_errors(data: PlanIn) -> list[dict[str, object]]:
     ind, con, emp = data.industry, data.consumption, data.employment
     if ind.has_project and not ind.project_plan.strip():
         errors.append(error(["body", "industry", "project_plan"],
-                            "有相关项目时必须填写促进产业扶贫计划", "missing"))
+                            f"有相关项目时必须填写{_n('project_plan')}", "missing"))
     parts = con.self_purchase_wan + con.market_link_wan
     if parts > con.sales_target_wan:
         errors.append(error(
             ["body", "consumption", "sales_target_wan"],
-            f"帮扶单位自购（{con.self_purchase_wan}）与链接市场销售（{con.market_link_wan}）之和 "
-            f"{parts} 超过计划销售收入 {con.sales_target_wan}",
+            f"{_n('self_purchase_wan')}（{con.self_purchase_wan}）与{_n('market_link_wan')}（{con.market_link_wan}）之和 "
+            f"{parts} 超过{_n('sales_target_wan')} {con.sales_target_wan}",
         ))
     jobs = emp.unit_jobs + emp.outside_jobs + emp.entrepreneurship_jobs + emp.public_welfare_jobs
     if jobs > emp.jobs_target:
         errors.append(error(
             ["body", "employment", "jobs_target"],
-            f"帮扶单位用工、外出就业、创业就业、公益岗位之和 {jobs} 人超过计划解决就业 {emp.jobs_target} 人",
+            f"{_n('unit_jobs')}、{_n('outside_jobs', brief=True)}、{_n('entrepreneurship_jobs')}、"
+            f"{_n('public_welfare_jobs')}之和 {jobs} 人超过{_n('jobs_target')} {emp.jobs_target} 人",
         ))
     errors += _stationing_errors(data)
     return errors
@@ -162,25 +171,26 @@ def _stationing_errors(data: PlanIn) -> list[dict[str, object]]:
     if not sta.will_station:
         if sta.stationed_target:
             errors.append(error(["body", "stationing", "stationed_target"],
-                                "选择不派驻村力量时，计划驻村人数应为 0"))
+                                f"选择不派驻村力量时，{_n('stationed_target')}应为 0"))
         if sta.members:
             errors.append(error(["body", "stationing", "members"],
-                                "选择不派驻村力量时，不应填写驻村人员名单"))
+                                f"选择不派驻村力量时，不应填写{_n('members')}"))
         if sta.start_date is not None:
             errors.append(error(["body", "stationing", "start_date"],
-                                "选择不派驻村力量时，不应填写驻村人员入村时间"))
+                                f"选择不派驻村力量时，不应填写{_n('start_date')}"))
         return errors
     if sta.stationed_target < 1:
         errors.append(error(["body", "stationing", "stationed_target"],
-                            "选择派驻村力量时，计划驻村人数至少为 1 人"))
+                            f"选择派驻村力量时，{_n('stationed_target')}至少为 1 人"))
     if len(sta.members) > sta.stationed_target:
         errors.append(error(
             ["body", "stationing", "members"],
-            f"驻村人员名单有 {len(sta.members)} 人，多于计划驻村人数 {sta.stationed_target} 人",
+            f"{_n('members')}有 {len(sta.members)} 人，多于{_n('stationed_target')} {sta.stationed_target} 人",
         ))
     if sta.start_date is None:
         errors.append(error(["body", "stationing", "start_date"],
-                            "选择派驻村力量时，必须填写驻村人员入村时间（以第一个人为准）", "missing"))
+                            f"选择派驻村力量时，必须填写{_n('start_date')}（{entry('start_date').hint}）",
+                            "missing"))
     return errors
 
 

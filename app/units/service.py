@@ -3,8 +3,8 @@
 from sqlmodel import Session, col, func, select
 
 from app.audit.service import record, snapshot, update_recorded
-from app.auth.models import Role, User
-from app.auth.policy import Principal
+from app.auth.models import User
+from app.auth.policy import Principal, active_liaisons
 from app.common import page_of
 from app.errors import Conflict
 from app.units.models import Unit, UnitCreate, UnitPublic, UnitUpdate
@@ -19,7 +19,7 @@ def liaisons_of(session: Session, unit_ids: set[int] | list[int]) -> dict[int, l
     if not unit_ids:
         return out
     users = session.exec(
-        select(User).where(User.role == Role.liaison, col(User.active), col(User.unit_id).in_(list(unit_ids)))
+        select(User).where(active_liaisons(list(unit_ids)))
         .order_by(col(User.id))
     )
     for user in users:
@@ -33,7 +33,7 @@ def liaison_counts(session: Session, unit_ids: list[int]) -> dict[int, int]:
         return {}
     rows = session.exec(
         select(User.unit_id, func.count())
-        .where(User.role == Role.liaison, col(User.active), col(User.unit_id).in_(unit_ids))
+        .where(active_liaisons(unit_ids))
         .group_by(col(User.unit_id))
     ).all()
     return {unit_id: n for unit_id, n in rows if unit_id is not None}

@@ -32,7 +32,7 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, principal
     week = resolve_week(settings, None)
     kind = principal.home
     context: dict[str, Any] = {"week": week, "kind": kind, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS}
-    if kind == "liaison":
+    if kind == "unit":
         context["tasks"] = service.liaison_tasks(session, principal, week)
     elif kind == "county":
         context.update(service.county_tasks(session, settings, principal, week))
