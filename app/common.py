@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime, Dialect, Numeric, Select, TypeDecorator, func, select
@@ -140,6 +141,22 @@ class StrictModel(BaseModel):
     """Request bodies: unknown fields are refused, never ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+REASON_MAX = 2000
+
+
+class ReasonIn(StrictModel):
+    """Why a plan, a report or a county's week is sent back: the API's body, and the pages' field."""
+
+    reason: str = Field(max_length=REASON_MAX)
+
+    @field_validator("reason")
+    @classmethod
+    def _given(cls, value: str) -> str:
+        if not value:
+            raise ValueError("请填写退回原因")
+        return value
 
 
 class Page(BaseModel, Generic[T]):

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 from app.auth.models import Role, User, UserCreate
 from app.auth.policy import Principal
 from app.auth.service import create_user, hash_password
-from app.codes import Level
+from app.codes import Level, ancestor_code
 from app.common import local_tz, parse_week
 from app.config import Settings
 from app.pairings import service as pairings
@@ -367,7 +367,7 @@ class _Demo:
         for county_code, _name in self.counties:
             officer = self.officer_by_county[county_code]
             county = county_access(session, officer, county_code)
-            province = county_access(session, self.officer_by_region[county_code[:2] + "0000000000"], county_code)
+            province = county_access(session, self.officer_by_region[ancestor_code(county_code, Level.province)], county_code)
             for week in DEMO_WEEKS[:-1]:
                 for report in session.exec(
                     select(Report).join(Pairing).join(Village)

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response, status
 
 from app.auth.deps import CurrentPrincipal
-from app.common import Page
+from app.common import Page, ReasonIn
 from app.deps import PageDep, SessionDep, SettingsDep
 from app.pairings import flows, service
 from app.pairings.deps import CurrentPairing
@@ -13,7 +13,6 @@ from app.pairings.models import (
     PairingUpdate,
     PlanIn,
     PlanOut,
-    ReasonIn,
     plan_out,
 )
 from app.pairings.policy import pairing_access

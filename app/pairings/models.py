@@ -196,9 +196,6 @@ class PlanOut(SQLModel):
     confirmed_at: datetime | None
 
 
-class ReasonIn(StrictModel):
-    reason: str = PydanticField(min_length=1, max_length=TEXT_MAX)
-
 
 # --- the one converter between the stored plan (one column a field) and the API's measures ----
 

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.catalogue import MEASURES
-from app.common import format_decimal
+from app.common import ReasonIn, format_decimal
 from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
 from app.pairings import flows, service
@@ -121,9 +121,11 @@ def plan_confirm(request: Request, session: SessionDep, pairing: PagePairing) ->
 @router.post("/pairings/{pairing_id}/plan/return")
 def plan_return(request: Request, session: SessionDep, pairing: PagePairing,
                 reason: Annotated[str, Form()] = "") -> Response:
-    if not reason.strip():
-        return _page(request, session, pairing, errors={"reason": "请填写退回原因"}, status_code=422)
-    service.return_plan(session, pairing, reason.strip())
+    try:
+        data = validate(ReasonIn, {"reason": reason})
+    except Invalid as exc:
+        return _page(request, session, pairing, errors=error_map(exc.errors), status_code=422)
+    service.return_plan(session, pairing, data.reason)
     return _page(request, session, pairing, notice="计划书已退回联络员修改")
 
 

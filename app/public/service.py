@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from app.audit.service import record, snapshot
 from app.auth.policy import Principal
 from app.catalogue import entry
+from app.codes import Level, ancestor_code
 from app.common import clock_now, count, format_decimal, page_of, parse_week, today, week_of
 from app.config import Settings
 from app.errors import Invalid, NotFound
@@ -130,7 +131,8 @@ def build_snapshot(session: Session, week: str, region_code: str | None) -> dict
         provinces = _region_rows(session, rollup_rows(session, week, Village.province_code, true()))
         counties = _region_rows(session, rollup_rows(session, week, Village.county_code, true()))
         for province in provinces:
-            province["counties"] = [c for c in counties if c["code"][:2] == province["code"][:2]]
+            province["counties"] = [c for c in counties
+                                    if ancestor_code(c["code"], Level.province) == province["code"]]
         region = None
         body = {"provinces": provinces, "total": _sum(provinces)}
     else:

@@ -2,10 +2,9 @@
 
 from fastapi import APIRouter, Response, status
 
-from app.common import Page
+from app.common import Page, ReasonIn
 from app.deps import PageDep, SessionDep, SettingsDep
 from app.pairings.deps import CurrentPairing
-from app.pairings.models import ReasonIn
 from app.reports import flows, service
 from app.reports.deps import CurrentReport
 from app.reports.models import ReportIn, ReportOut

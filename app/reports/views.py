@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.auth.policy import Principal
 from app.auth.service import get_user
 from app.common import (
+    ReasonIn,
     check_week,
     clock_now,
     local_tz,
@@ -185,10 +186,11 @@ def report_approve(request: Request, session: SessionDep, settings: SettingsDep,
 @router.post("/pairings/{pairing_id}/reports/{week}/return")
 def report_return(request: Request, session: SessionDep, settings: SettingsDep, report: PageReport,
                   reason: Annotated[str, Form()] = "") -> Response:
-    if not reason.strip():
-        return report_page(request, session, settings, report, errors={"reason": "请填写退回原因"},
-                           status_code=422)
-    service.return_report(session, report, reason.strip())
+    try:
+        data = validate(ReasonIn, {"reason": reason})
+    except Invalid as exc:
+        return report_page(request, session, settings, report, errors=error_map(exc.errors), status_code=422)
+    service.return_report(session, report, data.reason)
     return report_page(request, session, settings, report, notice="周报已退回联络员修改")
 
 

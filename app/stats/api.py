@@ -8,9 +8,8 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import CurrentPrincipal
-from app.common import check_week
+from app.common import ReasonIn, check_week
 from app.deps import SessionDep, SettingsDep
-from app.pairings.models import ReasonIn
 from app.stats import export, service
 from app.stats.deps import CurrentCounty
 from app.stats.models import Submission, SubmissionDetail, SubmissionOut

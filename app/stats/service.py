@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 
 from app.audit.service import record, snapshot
 from app.auth.policy import Principal
-from app.codes import Level
+from app.codes import Level, prefix_of
 from app.common import (
     check_week,
     clock_now,
@@ -329,7 +329,7 @@ def province_table(session: Session, settings: Settings, principal: Principal, c
     week = resolve_week(settings, week)
     province = province_access(session, principal, code)
     counties = list(session.scalars(
-        select(Region).where(col(Region.level) == Level.county, col(Region.code).startswith(code[:2]))
+        select(Region).where(col(Region.level) == Level.county, col(Region.code).startswith(prefix_of(code)))
         .order_by(col(Region.code))
     ))
     found = rollup_rows(session, week, Village.county_code, col(Village.province_code) == province.code)

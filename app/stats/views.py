@@ -8,9 +8,10 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.auth.deps import PagePrincipal
-from app.common import campaign_weeks, check_week, parse_week, today
+from app.common import ReasonIn, campaign_weeks, check_week, parse_week, today
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep
+from app.errors import Invalid
 from app.review import service as review
 from app.review.models import Flag
 from app.stats import service
@@ -30,6 +31,7 @@ from app.stats.models import (
     rollup_lead,
 )
 from app.stats.policy import CountyAccess
+from app.web.forms import error_map, validate
 from app.web.pages import csrf_protect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -164,11 +166,13 @@ def decide_submission(week: str, action: str, request: Request, session: Session
         submission = service.accept_week(session, county, week)
         notice = "已接收该县本周统计表"
     elif action == "return":
-        if not reason.strip():
+        try:
+            data = validate(ReasonIn, {"reason": reason})
+        except Invalid as exc:
             current = service.current_submission(session, county, week)
             return _submission_page(request, session, county, current, status_code=422,
-                                    errors={"reason": "请填写退回原因"})
-        submission = service.return_week(session, county, week, reason.strip())
+                                    errors=error_map(exc.errors))
+        submission = service.return_week(session, county, week, data.reason)
         notice = "已退回该县本周统计表，县级周报已解锁"
     else:
         return render(request, "error.html", {"status": 404, "title": "未找到", "message": "没有这个操作"},

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.auth.deps import PagePrincipal
 from app.auth.policy import Principal
+from app.common import ReasonIn
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
@@ -85,14 +86,17 @@ def review_report(pairing_id: int, week: str, action: str, request: Request, ses
     if action not in ("approve", "return"):
         return render(request, "error.html", {"status": 404, "title": "未找到", "message": "没有这个操作"},
                       status_code=404)
-    if action == "return" and not reason.strip():
-        return _queue_page(request, session, settings, principal, status_code=422,
-                           errors={f"report-{pairing_id}-{week}": "请填写退回原因"})
+    if action == "return":
+        try:
+            data = validate(ReasonIn, {"reason": reason})
+        except Invalid as exc:
+            return _queue_page(request, session, settings, principal, status_code=422,
+                               errors={f"report-{pairing_id}-{week}": exc.errors[0]["msg"]})
     access = report_access(session, pairing_access(session, principal, pairing_id), week)
     if action == "approve":
         reports.approve_report(session, access)
         notice = f"{week} 周报已审核通过"
     else:
-        reports.return_report(session, access, reason.strip())
+        reports.return_report(session, access, data.reason)
         notice = f"{week} 周报已退回联络员"
     return _queue_page(request, session, settings, principal, notice=notice)
