@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app.auth.models import Role, User
 from app.auth.policy import Principal
+from app.codes import SIGNIFICANT, Level, ancestor_code, level_of
 from app.config import Settings
 from app.pairings.models import Pairing, Plan
 from app.pairings.policy import PairingAccess, pairing_access
@@ -90,8 +91,16 @@ class Scenario:
         self.pairings: dict[str, Pairing] = {}
         self.plans: dict[str, Plan] = {}
         self.users: dict[str, User] = {}
-        for code, name in PLACE_NAMES.items():
-            ensure_region(session, code, name)
+
+    def place(self, code: str) -> None:
+        """The region `code` and the regions above it, under their names where this module knows
+        them: a place is registered when the first pairing or officer there needs it."""
+        level = level_of(code)
+        for upper in (Level.province, Level.city, Level.county, Level.township):
+            if SIGNIFICANT[upper] > SIGNIFICANT[level] or upper == Level.village:
+                break
+            ancestor = ancestor_code(code, upper)
+            ensure_region(self.session, ancestor, PLACE_NAMES.get(ancestor))
 
     def unit(self, name: str, **overrides: Any) -> Unit:
         """The unit called `name`, made the first time it is asked for."""
@@ -104,6 +113,7 @@ class Scenario:
         """A pairing of `unit` (by name; a new unit named after the pairing by default) with the
         village `village_code`, and the factory plan (changed by `plan`) unless `with_plan` is off."""
         owner = self.unit(unit or f"{key}单位")
+        self.place(ancestor_code(village_code, Level.township))
         place = make_village(self.session, code=village_code, **({"name": village} if village else {}))
         pairing = make_pairing(self.session, owner, place, **overrides)
         if with_plan:
@@ -115,6 +125,8 @@ class Scenario:
              **overrides: Any) -> User:
         """A user of `role`: an officer of `region_code` (None: national), a liaison of `unit`."""
         unit_id = self.units[unit].id if unit is not None else None
+        if region_code is not None:
+            self.place(region_code)
         self.users[key] = make_user(self.session, role, region_code=region_code, unit_id=unit_id, **overrides)
         return self.users[key]
 
@@ -127,6 +139,13 @@ class Scenario:
 
     def submit(self, who: str, county: str = COUNTY, week: str = WEEK) -> Submission:
         return submit_week(self.session, self.settings, self.users[who], county, week)
+
+    def __getattr__(self, name: str) -> Pairing:
+        """A pairing by the name it was made under: world.mine."""
+        pairings = self.__dict__.get("pairings", {})
+        if name in pairings:
+            return pairings[name]
+        raise AttributeError(name)
 
     def id(self, pairing: str) -> int:
         found = self.pairings[pairing].id

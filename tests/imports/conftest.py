@@ -3,40 +3,22 @@
 import pytest
 
 from app.auth.models import Role
-from tests.factories import (
-    auth_headers,
-    ensure_region,
-    make_pairing,
-    make_plan,
-    make_unit,
-    make_user,
-    make_village,
-)
+from tests.scenario import COUNTY, OTHER_COUNTY, Scenario
 
-COUNTY = "530102000000"
-OTHER_COUNTY = "530103000000"
+__all__ = ["COUNTY", "OTHER_COUNTY"]
 
 
 @pytest.fixture
 def world(session, settings):
-    ensure_region(session, "530000000000", "云南省")
-    ensure_region(session, COUNTY, "五华区")
-    ensure_region(session, "530102001000", "普吉街道")
-    ensure_region(session, OTHER_COUNTY, "盘龙区")
-    ensure_region(session, "530103001000", "拓东街道")
-    unit_a, unit_b = make_unit(session, name="甲公司"), make_unit(session, name="乙公司")
-    first = make_pairing(session, unit_a, make_village(session, code="530102001001", name="大坪村"))
-    second = make_pairing(session, unit_b, make_village(session, code="530102001002", name="小河村"))
-    far = make_pairing(session, unit_a, make_village(session, code="530103001001", name="远山村"))
-    for pairing in (first, second, far):
-        make_plan(session, pairing)
-    officer = make_user(session, Role.officer, region_code=COUNTY)
-    other_officer = make_user(session, Role.officer, region_code=OTHER_COUNTY)
-    liaison = make_user(session, Role.liaison, unit_id=unit_a.id)
+    w = Scenario(session, settings)
+    first = w.pairing("first", "530102001001", unit="甲公司", village="大坪村")
+    second = w.pairing("second", "530102001002", unit="乙公司", village="小河村")
+    far = w.pairing("far", "530103001001", unit="甲公司", village="远山村")
+    w.user("officer", Role.officer, COUNTY)
+    w.user("other_officer", Role.officer, OTHER_COUNTY)
+    w.user("liaison", Role.liaison, unit="甲公司")
     return {
-        "unit_a": unit_a, "unit_b": unit_b, "first": first, "second": second, "far": far,
-        "officer": officer, "liaison": liaison, "other_officer": other_officer,
-        "headers": auth_headers(session, settings, officer),
-        "liaison_headers": auth_headers(session, settings, liaison),
-        "other_headers": auth_headers(session, settings, other_officer),
+        "unit_a": w.units["甲公司"], "unit_b": w.units["乙公司"], "first": first, "second": second, "far": far,
+        **w.users, "headers": w.headers("officer"), "liaison_headers": w.headers("liaison"),
+        "other_headers": w.headers("other_officer"),
     }

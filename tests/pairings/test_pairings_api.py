@@ -19,12 +19,9 @@ from tests.factories import (
     make_village,
     plan_body,
 )
+from tests.scenario import COUNTY, OTHER_COUNTY, OTHER_PROVINCE_COUNTY, PROVINCE
 
 URL = "/api/v1/pairings"
-PROVINCE = "530000000000"
-COUNTY = "530102000000"  # 五华区
-OTHER_COUNTY = "530103000000"  # 盘龙区, same province
-OTHER_PROVINCE_COUNTY = "520102000000"
 
 
 def village_in(session, county: str, n: int, **overrides):

@@ -20,9 +20,7 @@ from tests.factories import (
     make_village,
     plan_body,
 )
-
-COUNTY = "530102000000"
-OTHER_COUNTY = "530103000000"
+from tests.scenario import COUNTY, OTHER_COUNTY
 
 
 @dataclass

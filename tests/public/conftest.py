@@ -2,29 +2,27 @@
 never reach the public: distinctive liaison names and usernames, unit contacts and phones,
 stationed staff. The clock is pinned to 2020-07-15 (2020-W29)."""
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 
-from app.auth.models import Role, User
+from app.auth.models import Role
 from app.common import parse_week
-from app.pairings.models import Pairing
 from tests import factories
-from tests.factories import (
-    auth_headers,
-    ensure_region,
-    make_pairing,
-    make_plan,
-    make_unit,
-    make_user,
-    make_village,
+from tests.scenario import (
+    CITY,
+    COUNTY,
+    OTHER_COUNTY,
+    OTHER_PROVINCE,
+    OTHER_PROVINCE_COUNTY,
+    PROVINCE,
+    Scenario,
 )
 
-YUNNAN, GUIZHOU = "530000000000", "520000000000"
-WUHUA, PANLONG, NANMING = "530102000000", "530103000000", "520102000000"
-KUNMING = "530100000000"
+# The places of the shared scenario, by their names.
+YUNNAN, GUIZHOU, KUNMING = PROVINCE, OTHER_PROVINCE, CITY
+WUHUA, PANLONG, NANMING = COUNTY, OTHER_COUNTY, OTHER_PROVINCE_COUNTY
 
 # Every string here is personal: none may appear in anything public.
 PERSONAL = {
@@ -50,41 +48,20 @@ STORY_TITLE = "大棚里的新希望"
 STORY_BODY = "帮扶单位投入资金建设蔬菜大棚，贫困户在家门口就业，人均月增收一千余元。"
 
 
-@dataclass
-class World:
-    session: object
-    settings: object
-    mine: Pairing  # 五华区 大坪村, the unit with two liaisons; reports W26 and W29 (with a story)
-    second: Pairing  # 五华区 新华村, same unit; report W26 without a story
-    panlong: Pairing  # 盘龙区 (another county of 云南)
-    guizhou: Pairing  # 贵州 南明区
-    users: dict[str, User] = field(default_factory=dict)
-
-    def headers(self, who: str) -> dict:
-        return auth_headers(self.session, self.settings, self.users[who])
-
-
 @pytest.fixture
-def world(session, settings) -> World:
-    ensure_region(session, YUNNAN, "云南省")
-    ensure_region(session, KUNMING, "昆明市")
-    ensure_region(session, WUHUA, "五华区")
-    ensure_region(session, PANLONG, "盘龙区")
-    ensure_region(session, GUIZHOU, "贵州省")
-    ensure_region(session, NANMING, "南明区")
-    unit = make_unit(session, name="甲农业科技有限公司", contact_name=PERSONAL["contact_name"],
-                     contact_phone=PERSONAL["contact_phone"])
-    other_unit = make_unit(session, name="乙慈善基金会", kind="social_org",
-                           contact_name=PERSONAL["other_contact_name"],
-                           contact_phone=PERSONAL["other_contact_phone"])
-    mine = make_pairing(session, unit, make_village(session, code="530102001001", name="大坪村"))
-    second = make_pairing(session, unit, make_village(session, code="530102001002", name="新华村"))
-    panlong = make_pairing(session, other_unit, make_village(session, code="530103001001", name="光明村"))
-    guizhou = make_pairing(session, other_unit, make_village(session, code="520102001001", name="红旗村"))
-    make_plan(session, mine, members=[PERSONAL["member_a"], PERSONAL["member_b"]])
-    make_plan(session, second, members=[PERSONAL["member_c"]], stationed_target=1)
-    make_plan(session, panlong)
-    make_plan(session, guizhou)
+def world(session, settings) -> Scenario:
+    """五华区: 大坪村 (mine: reports W26, and W29 with a story) and 新华村 (second: W26 without a
+    story) of the unit with two liaisons; 盘龙区 (panlong) and 贵州 南明区 (guizhou) of another unit."""
+    w = Scenario(session, settings)
+    w.unit("甲农业科技有限公司", contact_name=PERSONAL["contact_name"], contact_phone=PERSONAL["contact_phone"])
+    w.unit("乙慈善基金会", kind="social_org", contact_name=PERSONAL["other_contact_name"],
+           contact_phone=PERSONAL["other_contact_phone"])
+    mine = w.pairing("mine", "530102001001", unit="甲农业科技有限公司", village="大坪村",
+                     plan={"members": [PERSONAL["member_a"], PERSONAL["member_b"]]})
+    second = w.pairing("second", "530102001002", unit="甲农业科技有限公司", village="新华村",
+                       plan={"members": [PERSONAL["member_c"]], "stationed_target": 1})
+    panlong = w.pairing("panlong", "530103001001", unit="乙慈善基金会", village="光明村")
+    guizhou = w.pairing("guizhou", "520102001001", unit="乙慈善基金会", village="红旗村")
     make_report(session, mine, "2020-W26", funds_arrived_wan=Decimal("12.5"), jobs_done=4)
     make_report(session, mine, "2020-W29", funds_arrived_wan=Decimal("30"), jobs_done=9,
                 story_title=STORY_TITLE, story_body=STORY_BODY)
@@ -92,25 +69,20 @@ def world(session, settings) -> World:
     make_report(session, panlong, "2020-W25", funds_arrived_wan=Decimal("100"), jobs_done=20)
     make_report(session, guizhou, "2020-W26", funds_arrived_wan=Decimal("3.3333"), jobs_done=2)
 
-    users = {
-        "liaison": make_user(session, Role.liaison, unit_id=unit.id, display_name=PERSONAL["liaison_name"],
-                             username=PERSONAL["liaison_username"]),
-        "liaison2": make_user(session, Role.liaison, unit_id=unit.id, display_name=PERSONAL["liaison2_name"],
-                              username=PERSONAL["liaison2_username"]),
-        "other_liaison": make_user(session, Role.liaison, unit_id=other_unit.id,
-                                   display_name=PERSONAL["other_liaison_name"],
-                                   username=PERSONAL["other_liaison_username"]),
-        "county": make_user(session, Role.officer, region_code=WUHUA,
-                            display_name=PERSONAL["county_officer_name"],
-                            username=PERSONAL["county_officer_username"]),
-        "panlong": make_user(session, Role.officer, region_code=PANLONG),
-        "city": make_user(session, Role.officer, region_code=KUNMING),
-        "province": make_user(session, Role.officer, region_code=YUNNAN,
-                              display_name=PERSONAL["province_officer_name"],
-                              username=PERSONAL["province_officer_username"]),
-        "guizhou": make_user(session, Role.officer, region_code=GUIZHOU),
-        "national": make_user(session, Role.officer, display_name=PERSONAL["national_officer_name"],
-                              username=PERSONAL["national_officer_username"]),
-        "admin": make_user(session, Role.admin),
-    }
-    return World(session, settings, mine, second, panlong, guizhou, users)
+    w.user("liaison", Role.liaison, unit="甲农业科技有限公司", display_name=PERSONAL["liaison_name"],
+           username=PERSONAL["liaison_username"])
+    w.user("liaison2", Role.liaison, unit="甲农业科技有限公司", display_name=PERSONAL["liaison2_name"],
+           username=PERSONAL["liaison2_username"])
+    w.user("other_liaison", Role.liaison, unit="乙慈善基金会", display_name=PERSONAL["other_liaison_name"],
+           username=PERSONAL["other_liaison_username"])
+    w.user("county", Role.officer, WUHUA, display_name=PERSONAL["county_officer_name"],
+           username=PERSONAL["county_officer_username"])
+    w.user("panlong", Role.officer, PANLONG)
+    w.user("city", Role.officer, KUNMING)
+    w.user("province", Role.officer, YUNNAN, display_name=PERSONAL["province_officer_name"],
+           username=PERSONAL["province_officer_username"])
+    w.user("guizhou", Role.officer, GUIZHOU)
+    w.user("national", Role.officer, display_name=PERSONAL["national_officer_name"],
+           username=PERSONAL["national_officer_username"])
+    w.user("admin", Role.admin)
+    return w

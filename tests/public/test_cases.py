@@ -12,9 +12,8 @@ from app.audit.models import AuditEvent
 from app.reports.models import Report, ReportIn
 from tests.factories import report_body
 from tests.public.conftest import PERSONAL, STORY_BODY, STORY_TITLE, WUHUA, make_report
-from tests.scenario import put_report, submit_week
+from tests.scenario import WEEK, put_report, submit_week
 
-WEEK = "2020-W29"
 CASES = "/api/v1/public/cases"
 
 

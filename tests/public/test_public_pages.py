@@ -10,9 +10,8 @@ from app.public.models import Publication
 from app.public.views import bar_chart
 from app.reports.models import Report
 from tests.public.conftest import STORY_TITLE, YUNNAN
+from tests.scenario import WEEK
 from tests.web.pages import browser_login
-
-WEEK = "2020-W29"
 
 
 def publish(client, world, who="national", month="2020-06"):

@@ -15,14 +15,11 @@ from tests.factories import (
     make_user,
     make_village,
 )
+from tests.scenario import CITY, COUNTY, OTHER_COUNTY, PROVINCE
 
 API = "/api/v1"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
-PROVINCE = "530000000000"  # 云南省
-CITY = "530100000000"  # 昆明市
-COUNTY = "530102000000"  # 五华区
-OTHER_COUNTY = "530103000000"  # 盘龙区
 TOWNSHIP = "530102001000"
 OTHER_TOWNSHIP = "530103001000"
 OTHER_PROVINCE_TOWNSHIP = "520102001000"  # 贵州省贵阳市南明区

@@ -25,10 +25,8 @@ from tests.factories import (
     make_user,
     report_body,
 )
-from tests.scenario import put_report
+from tests.scenario import COUNTY, OTHER_COUNTY, put_report
 
-COUNTY = "530102000000"
-OTHER_COUNTY = "530103000000"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -21,13 +21,8 @@ from tests.factories import (
     plan_body,
     report_body,
 )
+from tests.scenario import CITY, COUNTY, OTHER_COUNTY, OTHER_PROVINCE, PROVINCE, WEEK
 
-COUNTY = "530102000000"
-OTHER_COUNTY = "530103000000"
-CITY = "530100000000"
-PROVINCE = "530000000000"
-OTHER_PROVINCE = "520000000000"
-WEEK = "2020-W29"
 AUDIT = "/api/v1/audit"
 
 

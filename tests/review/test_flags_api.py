@@ -28,10 +28,8 @@ from tests.factories import (
     make_village,
     report_body,
 )
+from tests.scenario import CITY, COUNTY, OTHER_COUNTY, Scenario
 
-COUNTY = "530102000000"
-OTHER_COUNTY = "530103000000"
-CITY = "530100000000"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 FLAG_KEYS = {"id", "rule", "message", "pairing_id", "week", "county_code", "values", "columns",
              "status", "created_at", "resolved_at", "note"}
@@ -49,15 +47,13 @@ class World:
 
 @pytest.fixture
 def world(session, settings) -> World:
-    unit = make_unit(session)
-    pairing = make_pairing(session, unit, make_village(session, code="530102004001"))
-    make_plan(session, pairing)
-    liaison = make_user(session, Role.liaison, unit_id=unit.id)
-    officer = make_user(session, Role.officer, region_code=COUNTY)
-    return World(pairing=pairing, liaison=auth_headers(session, settings, liaison),
-                 officer=auth_headers(session, settings, officer),
-                 admin=auth_headers(session, settings, make_user(session, Role.admin)),
-                 liaison_id=liaison.id, officer_id=officer.id)
+    w = Scenario(session, settings)
+    pairing = w.pairing("pairing", "530102004001")
+    liaison = w.user("liaison", Role.liaison, unit="pairing单位")
+    officer = w.user("officer", Role.officer, COUNTY)
+    w.user("admin", Role.admin)
+    return World(pairing=pairing, liaison=w.headers("liaison"), officer=w.headers("officer"),
+                 admin=w.headers("admin"), liaison_id=liaison.id, officer_id=officer.id)
 
 
 def report_url(pairing_id: int, week: str = "2020-W29") -> str:

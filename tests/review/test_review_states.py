@@ -26,12 +26,7 @@ from tests.factories import (
     plan_body,
     report_body,
 )
-
-COUNTY = "530102000000"
-OTHER_COUNTY = "530103000000"
-CITY = "530100000000"
-PROVINCE = "530000000000"
-WEEK = "2020-W29"
+from tests.scenario import CITY, COUNTY, OTHER_COUNTY, PROVINCE, WEEK
 
 
 @dataclass

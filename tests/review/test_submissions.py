@@ -15,23 +15,12 @@ from app.reports.models import Report
 from app.stats.models import Submission
 from tests.factories import (
     auth_headers,
-    make_pairing,
-    make_plan,
     make_report,
-    make_unit,
     make_user,
-    make_village,
     plan_body,
     report_body,
 )
-
-COUNTY = "530102000000"
-OTHER_COUNTY = "530103000000"
-CITY = "530100000000"
-PROVINCE = "530000000000"
-OTHER_PROVINCE = "520000000000"
-WEEK = "2020-W29"
-LAST_WEEK = "2020-W28"
+from tests.scenario import CITY, COUNTY, LAST_WEEK, OTHER_COUNTY, OTHER_PROVINCE, PROVINCE, WEEK, Scenario
 
 
 @dataclass
@@ -69,13 +58,9 @@ def table_url(county: str = COUNTY, week: str = WEEK) -> str:
 
 @pytest.fixture
 def world(session, settings) -> World:
-    pairings = []
-    for code in ("530102005001", "530102005002"):
-        pairing = make_pairing(session, make_unit(session), make_village(session, code=code))
-        make_plan(session, pairing)
-        pairings.append(pairing)
-    other = make_pairing(session, make_unit(session), make_village(session, code="530103005001"))
-    make_plan(session, other)
+    s = Scenario(session, settings)
+    pairings = [s.pairing("x1", "530102005001"), s.pairing("x2", "530102005002")]
+    other = s.pairing("y", "530103005001")
     w = World(session=session, settings=settings, pairings=pairings, other=other)
     for pairing in [*pairings, other]:
         w.liaisons[pairing.id] = w.headers(Role.liaison, unit_id=pairing.unit_id)

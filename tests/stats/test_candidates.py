@@ -6,8 +6,7 @@ import pytest
 
 from app.auth.models import Role
 from tests.factories import auth_headers, ensure_region, make_pairing, make_report, make_user, make_village
-
-COUNTY = "530102000000"
+from tests.scenario import COUNTY
 
 
 @pytest.fixture

@@ -20,9 +20,8 @@ from tests.factories import (
     make_user,
     make_village,
 )
+from tests.scenario import COUNTY, WEEK
 
-COUNTY = "530102000000"
-WEEK = "2020-W29"
 ZERO_PLAN = dict(planned_funds_wan=Decimal(0), planned_materials_wan=Decimal(0), has_project=False,
                  project_plan="", sales_target_wan=Decimal(0), self_purchase_wan=Decimal(0),
                  market_link_wan=Decimal(0), jobs_target=0, unit_jobs=0, outside_jobs=0,

@@ -17,8 +17,7 @@ from tests.factories import (
     make_user,
     make_village,
 )
-
-WEEK = "2020-W29"
+from tests.scenario import WEEK
 
 
 @pytest.fixture

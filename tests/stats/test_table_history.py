@@ -18,8 +18,7 @@ from tests.factories import (
     make_user,
     make_village,
 )
-
-COUNTY = "530102000000"
+from tests.scenario import COUNTY
 
 
 def table(client, headers, week, fmt=None):

@@ -18,11 +18,10 @@ from tests.factories import (
     make_user,
     make_village,
 )
+from tests.scenario import COUNTY, OTHER_COUNTY
 
 API = "/api/v1"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-COUNTY = "530102000000"
-OTHER_COUNTY = "530103000000"
 
 # Published unified social credit codes (GB 32100-2015).
 PUBLISHED_CODES = [

@@ -12,36 +12,26 @@ from app.auth.models import Role
 from app.pairings.models import Plan
 from app.reports.models import Report
 from tests.factories import (
-    ensure_region,
     make_pairing,
-    make_plan,
     make_report,
     make_unit,
-    make_user,
     make_village,
 )
+from tests.scenario import COUNTY, LAST_WEEK, PROVINCE, Scenario
 from tests.web.pages import browser_login
-
-COUNTY = "530102000000"
 
 
 @pytest.fixture
-def world(session):
-    ensure_region(session, "530000000000", "云南省")
-    ensure_region(session, COUNTY, "五华区")
-    ensure_region(session, "530103000000", "盘龙区")
-    unit_a, unit_b = make_unit(session, name="甲公司"), make_unit(session, name="乙公司")
-    mine = make_pairing(session, unit_a, make_village(session, code="530102001001", name="大坪村"))
-    make_plan(session, mine)
-    make_report(session, mine, "2020-W28", funds_arrived_wan=Decimal(10))
-    other = make_pairing(session, unit_b, make_village(session, code="530103001001", name="远方村"))
-    return {
-        "mine": mine, "other": other,
-        "liaison": make_user(session, Role.liaison, unit_id=unit_a.id, display_name="联络员甲"),
-        "county": make_user(session, Role.officer, region_code=COUNTY),
-        "province": make_user(session, Role.officer, region_code="530000000000"),
-        "national": make_user(session, Role.officer),
-    }
+def world(session, settings):
+    w = Scenario(session, settings)
+    mine = w.pairing("mine", "530102001001", unit="甲公司", village="大坪村")
+    make_report(session, mine, LAST_WEEK, funds_arrived_wan=Decimal(10))
+    w.pairing("other", "530103001001", unit="乙公司", village="远方村", with_plan=False)
+    w.user("liaison", Role.liaison, unit="甲公司", display_name="联络员甲")
+    w.user("county", Role.officer, COUNTY)
+    w.user("province", Role.officer, PROVINCE)
+    w.user("national", Role.officer)
+    return {**w.pairings, **w.users}
 
 
 @pytest.mark.parametrize("who,path,expect", [

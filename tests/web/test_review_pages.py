@@ -7,39 +7,23 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.models import Role
-from app.reports.models import Report, ReportIn
+from app.reports.models import Report
 from app.review.models import Flag
 from app.stats.models import Submission
-from tests.factories import (
-    ensure_region,
-    make_pairing,
-    make_plan,
-    make_unit,
-    make_user,
-    make_village,
-    report_body,
-)
-from tests.scenario import put_report, return_week, submit_week
+from tests.scenario import COUNTY, PROVINCE, WEEK, Scenario, return_week, submit_week
 from tests.web.pages import browser_login
-
-COUNTY = "530102000000"
-WEEK = "2020-W29"
 
 
 @pytest.fixture
 def world(session, client, settings):
-    ensure_region(session, "530000000000", "云南省")
-    ensure_region(session, COUNTY, "五华区")
-    pairing = make_pairing(session, make_unit(session, name="甲公司"),
-                           make_village(session, code="530102001001", name="大坪村"))
-    make_plan(session, pairing)
-    liaison = make_user(session, Role.liaison, unit_id=pairing.unit_id)
-    # Through the service, so the rules run: S3 fires at more than 10000 万元.
-    put_report(session, settings, liaison, pairing.id, WEEK,
-               ReportIn.model_validate(report_body(funds_arrived_wan="20000")))
-    return {"pairing": pairing, "liaison": liaison,
-            "county": make_user(session, Role.officer, region_code=COUNTY),
-            "province": make_user(session, Role.officer, region_code="530000000000")}
+    w = Scenario(session, settings)
+    w.pairing("pairing", "530102001001", unit="甲公司", village="大坪村")
+    w.user("liaison", Role.liaison, unit="甲公司")
+    # Through the real flow, so the rules run: S3 fires at more than 10000 万元.
+    w.file_report("liaison", "pairing", WEEK, funds_arrived_wan="20000")
+    w.user("county", Role.officer, COUNTY)
+    w.user("province", Role.officer, PROVINCE)
+    return {**w.pairings, **w.users}
 
 
 def test_review_queue_lists_flags_and_reports_and_resolves_a_flag(client, session, world):
