@@ -171,49 +171,61 @@ class Importer:
         return {"row": number, "column": self.header.column_name(field_name), "msg": msg}
 
     def row(self, number: int, cells: list[object], result: ImportResult) -> None:
-        errors: list[dict[str, Any]] = []
-        refused: set[str] = set()  # fields whose cell was refused: no second message for them
+        found = _RowErrors(self, number)
+        values = self._cells(cells, found)
+        data = None if self._repeated(values, found) else self._request(values, found)
+        if found.errors or found.refused or data is None:
+            result.errors.extend(found.errors)
+            return
+        self._store(number, data, values, result)
 
-        def add(field_name: str, msg: str) -> None:
-            if field_name not in refused:
-                errors.append(self.error(number, field_name, msg))
-
-        values: dict[str, object] = {}
+    def _cells(self, cells: list[object], found: "_RowErrors") -> Values:
+        """The row's cells as the request's fields; a cell refused here is not checked again."""
+        values: Values = {}
         for column, pos in self.columns:
             try:
                 value = cell_value(column, cells[pos] if pos < len(cells) else None)
             except RowInvalid as exc:
-                add(exc.field, exc.msg)
-                refused.add(exc.field)
+                found.add(exc.field, exc.msg)
+                found.refused.add(exc.field)
                 continue
             if value is not OMIT:
                 values[column.field] = value
         for pos in range(self.header.width, len(cells)):
             if (text := cell_text(cells[pos])) is not None:
-                errors.append({"row": number, "column": f"第 {pos + 1} 列",
-                               "msg": f"第 {pos + 1} 列没有表头，无法识别其中的“{text}”"})
-        key = None if refused else self.key(values)
-        if key is not None:
-            first = self.seen.setdefault(key, number)
-            if first != number:
-                add(self.key_field, self.duplicate(values, first))
-                result.errors.extend(errors)
-                return
+                found.errors.append({"row": found.number, "column": f"第 {pos + 1} 列",
+                                     "msg": f"第 {pos + 1} 列没有表头，无法识别其中的“{text}”"})
+        return values
+
+    def _repeated(self, values: Values, found: "_RowErrors") -> bool:
+        """Whether an earlier row of the file has the same key (then only that is said)."""
+        key = None if found.refused else self.key(values)
+        if key is None:
+            return False
+        first = self.seen.setdefault(key, found.number)
+        if first == found.number:
+            return False
+        found.add(self.key_field, self.duplicate(values, first))
+        return True
+
+    def _request(self, values: Values, found: "_RowErrors") -> BaseModel | None:
+        """The request model of the row, and what is wrong with it without a trip to the service."""
         data = None
         try:
             data = self.model.model_validate(self.body(values))
         except ValidationError as exc:
             for err in translate_errors(exc.errors()):
-                add(_field_of(err["loc"]) or self.key_field, err["msg"])
+                found.add(_field_of(err["loc"]) or self.key_field, err["msg"])
         except RowInvalid as exc:
-            add(exc.field, exc.msg)
+            found.add(exc.field, exc.msg)
         try:
             self.precheck(values)
         except RowInvalid as exc:
-            add(exc.field, exc.msg)
-        if errors or refused or data is None:
-            result.errors.extend(errors)
-            return
+            found.add(exc.field, exc.msg)
+        return data
+
+    def _store(self, number: int, data: BaseModel, values: Values, result: ImportResult) -> None:
+        """The row through the service, in a savepoint that a refusal undoes."""
         savepoint = self.session.begin_nested()
         try:
             created = self.apply(data, values)
@@ -240,6 +252,20 @@ class Importer:
                 result.created += 1
             else:
                 result.updated += 1
+
+
+class _RowErrors:
+    """What is wrong with one row: one message a field, and none for a field whose cell was
+    already refused."""
+
+    def __init__(self, importer: Importer, number: int):
+        self.importer, self.number = importer, number
+        self.errors: list[dict[str, Any]] = []
+        self.refused: set[str] = set()
+
+    def add(self, field_name: str, msg: str) -> None:
+        if field_name not in self.refused:
+            self.errors.append(self.importer.error(self.number, field_name, msg))
 
 
 class VillageImporter(Importer):

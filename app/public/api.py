@@ -38,7 +38,7 @@ def public_summary(session: SessionDep) -> dict[str, Any]:
             summary="典型案例：县扶贫办选定的案例故事（无需令牌，不含个人信息）")
 def public_cases(session: SessionDep, page: PageDep) -> Page[PublicCase]:
     cases, total = service.public_cases(session, page.limit, page.offset)
-    return Page(items=[PublicCase(**case.json()) for case in cases], total=total)
+    return Page(items=cases, total=total)
 
 
 @router.post("/publications", response_model=PublicationDetail, status_code=status.HTTP_201_CREATED)

@@ -101,6 +101,9 @@ class PublicSummary(SQLModel):
 
 
 class PublicCase(SQLModel):
+    """A featured story as the public sees it: no person, no user, no phone. The columns of the
+    query that reads it come in this order."""
+
     id: int
     title: str | None
     body: str

@@ -7,7 +7,6 @@ liaison, a contact, stationed staff or a user id.
 """
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,7 +24,7 @@ from app.common import clock_now, count, format_decimal, page_of, parse_week, to
 from app.config import Settings
 from app.errors import Invalid, NotFound
 from app.pairings.models import Pairing, Plan
-from app.public.models import MONTH_RE, Publication
+from app.public.models import MONTH_RE, Publication, PublicCase
 from app.public.policy import may_read, publications_clause, publisher_region, require_reader
 from app.regions.models import Region, Village
 from app.regions.service import region_names
@@ -293,27 +292,7 @@ def feature_story(session: Session, settings: Settings, access: ReportAccess, fe
     return report
 
 
-@dataclass
-class Case:
-    """A featured story as the public sees it: no person, no user, no phone."""
-
-    id: int
-    title: str | None
-    body: str
-    week: str
-    village: str
-    county: str
-    province: str
-    unit: str
-    featured_at: datetime
-
-    def json(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "body": self.body, "week": self.week,
-                "village": self.village, "county": self.county, "province": self.province,
-                "unit": self.unit, "featured_at": self.featured_at.isoformat()}
-
-
-def public_cases(session: Session, limit: int = 20, offset: int = 0) -> tuple[list[Case], int]:
+def public_cases(session: Session, limit: int = 20, offset: int = 0) -> tuple[list[PublicCase], int]:
     """Featured stories, newest week first."""
     county, province = aliased(Region, name="county"), aliased(Region, name="province")
     where = and_(col(Report.featured_at).is_not(None), col(Report.featured_at) >= col(Report.submitted_at),
@@ -331,4 +310,5 @@ def public_cases(session: Session, limit: int = 20, offset: int = 0) -> tuple[li
     )
     ordered = base.order_by(col(Report.week).desc(), col(Report.featured_at).desc(), col(Report.id).desc())
     rows = session.execute(ordered.limit(limit).offset(offset)).all()
-    return [Case(*row) for row in rows], count(session, base)
+    fields = list(PublicCase.model_fields)
+    return [PublicCase(**dict(zip(fields, row, strict=True))) for row in rows], count(session, base)

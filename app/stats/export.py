@@ -115,101 +115,123 @@ def _cell(kind: str, value: Decimal | int) -> float | int:
     return float(value) if kind in ("wan", "pct") else int(value)
 
 
+KINDS = [kind for _k, _l, kind in COLUMNS]
+HIGHLIGHT = "#FFF2CC"  # 本周未报 rows
+
+
+class _Formats:
+    """The workbook's cell formats: 宋体 10 with borders, as the paper annex."""
+
+    def __init__(self, book: Any):
+        font = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
+        self.title = book.add_format({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center",
+                                      "valign": "vcenter"})
+        self.subtitle = book.add_format({"font_name": "宋体", "font_size": 11, "valign": "vcenter"})
+        self.head = book.add_format({**font, "bold": True, "align": "center", "text_wrap": True,
+                                     "bg_color": "#F2F2F2"})
+        self.text = book.add_format({**font, "text_wrap": True})
+        self.center = book.add_format({**font, "align": "center"})
+        self.text_hl = book.add_format({**font, "text_wrap": True, "bg_color": HIGHLIGHT})
+        self.number = {k: book.add_format({**font, "num_format": f}) for k, f in NUMBER_FORMATS.items()}
+        self.number_hl = {k: book.add_format({**font, "num_format": f, "bg_color": HIGHLIGHT})
+                          for k, f in NUMBER_FORMATS.items()}
+        self.total = {k: book.add_format({**font, "num_format": f, "bold": True}) for k, f in NUMBER_FORMATS.items()}
+        self.total_text = book.add_format({**font, "bold": True, "align": "center"})
+        self.legend = book.add_format({**font, "font_size": 9, "align": "center", "text_wrap": True})
+
+
 def to_xlsx(sheet: Sheet, missing: list[list[Any]] | None = None) -> bytes:
     """One sheet laid out like annex 3 and, for a county, a second listing 本周未报."""
     buffer = io.BytesIO()
     # Text stays text: a unit named "=HYPERLINK(…)" must not become a live formula or link.
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
                                         "strings_to_formulas": False, "strings_to_urls": False})
-    font = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
-    fmt_title = book.add_format({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center",
-                                 "valign": "vcenter"})
-    fmt_sub = book.add_format({"font_name": "宋体", "font_size": 11, "valign": "vcenter"})
-    fmt_head = book.add_format({**font, "bold": True, "align": "center", "text_wrap": True,
-                                "bg_color": "#F2F2F2"})
-    fmt_text = book.add_format({**font, "text_wrap": True})
-    fmt_center = book.add_format({**font, "align": "center"})
-    fmt_num = {kind: book.add_format({**font, "num_format": f}) for kind, f in NUMBER_FORMATS.items()}
-    fmt_num_hl = {kind: book.add_format({**font, "num_format": f, "bg_color": "#FFF2CC"})
-                  for kind, f in NUMBER_FORMATS.items()}
-    fmt_text_hl = book.add_format({**font, "text_wrap": True, "bg_color": "#FFF2CC"})
-    fmt_total = {kind: book.add_format({**font, "num_format": f, "bold": True})
-                 for kind, f in NUMBER_FORMATS.items()}
-    fmt_total_text = book.add_format({**font, "bold": True, "align": "center"})
-    fmt_legend = book.add_format({**font, "font_size": 9, "align": "center", "text_wrap": True})
-
+    formats = _Formats(book)
     ws = book.add_worksheet("进展统计表")
-    lead_n = len(sheet.lead)
-    last_col = lead_n + len(COLUMNS) - 1
-    ws.merge_range(0, 0, 0, last_col, sheet.title, fmt_title)
-    ws.set_row(0, 30)
-    ws.merge_range(1, 0, 1, last_col, sheet.subtitle, fmt_sub)
-
-    # The two-row grouped header.
-    for col, (heading, width) in enumerate(sheet.lead):
-        ws.merge_range(2, col, 3, col, heading, fmt_head)
-        ws.set_column(col, col, width)
-    col = lead_n
-    for heading, span in GROUPS:
-        ws.merge_range(2, col, 2, col + span - 1, heading, fmt_head)
-        col += span
-    for i, (_key, heading, kind) in enumerate(COLUMNS):
-        ws.write(3, lead_n + i, heading, fmt_head)
-        ws.set_column(lead_n + i, lead_n + i, 9 if kind in ("flag", "int") else 11)
-    ws.set_row(2, 22)
-    ws.set_row(3, 58)
-
-    row_at = 4
-    kinds = [kind for _k, _l, kind in COLUMNS]
-    for lead, figures, highlight in sheet.rows:
-        for col, value in enumerate(lead):
-            fmt = fmt_text_hl if highlight else (fmt_center if isinstance(value, int) else fmt_text)
-            ws.write(row_at, col, value, fmt)
-        nums = fmt_num_hl if highlight else fmt_num
-        for i, value in enumerate(figures.values().values()):
-            ws.write_number(row_at, lead_n + i, _cell(kinds[i], value), nums[kinds[i]])
-        row_at += 1
-
-    # 合计 spans the text columns, as on the paper annex; counts after them keep their cells.
-    text_cols = sum(1 for value in sheet.total_lead if not isinstance(value, int))
-    if text_cols > 1:
-        ws.merge_range(row_at, 0, row_at, text_cols - 1, sheet.total_lead[0], fmt_total_text)
-    else:
-        ws.write(row_at, 0, sheet.total_lead[0], fmt_total_text)
-    for col, value in enumerate(sheet.total_lead[text_cols:], start=text_cols):
-        ws.write(row_at, col, value, fmt_total_text)
-    for i, value in enumerate(sheet.total.values().values()):
-        ws.write_number(row_at, lead_n + i, _cell(kinds[i], value), fmt_total[kinds[i]])
-    row_at += 1
-
-    for i, (key, _label, _kind) in enumerate(COLUMNS):
-        ws.write(row_at, lead_n + i, LEGEND.get(key, ""), fmt_legend)
-    for col in range(lead_n):
-        ws.write_blank(row_at, col, None, fmt_legend)
-    ws.set_row(row_at, 28)
-
-    ws.freeze_panes(4, lead_n)
+    _annex_head(ws, formats, sheet)
+    row_at = _annex_rows(ws, formats, sheet, 4)
+    _annex_total(ws, formats, sheet, row_at)
+    _annex_legend(ws, formats, sheet, row_at + 1)
+    ws.freeze_panes(4, len(sheet.lead))
     ws.repeat_rows(2, 3)
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.fit_to_pages(1, 0)
-
     if missing is not None:
-        ws2 = book.add_worksheet(NOT_REPORTED)
-        heads = [label("seq"), label("village_code"), label("village"), label("unit"), "最近一次报送周次", "信息联络员"]
-        widths = [6, 14, 14, 30, 16, 30]
-        ws2.merge_range(0, 0, 0, len(heads) - 1, f"{NOT_REPORTED}的结对", fmt_title)
-        ws2.merge_range(1, 0, 1, len(heads) - 1, sheet.subtitle, fmt_sub)
-        for col, (heading, width) in enumerate(zip(heads, widths, strict=True)):
-            ws2.write(2, col, heading, fmt_head)
-            ws2.set_column(col, col, width)
-        for r, values in enumerate(missing, start=3):
-            for col, value in enumerate(values):
-                ws2.write(r, col, value, fmt_center if isinstance(value, int) else fmt_text)
-        ws2.freeze_panes(3, 0)
-
+        _missing_sheet(book.add_worksheet(NOT_REPORTED), formats, sheet, missing)
     book.close()
     return buffer.getvalue()
+
+
+def _annex_head(ws: Any, formats: _Formats, sheet: Sheet) -> None:
+    """The title, the subtitle and the two-row grouped header."""
+    lead_n = len(sheet.lead)
+    last_col = lead_n + len(COLUMNS) - 1
+    ws.merge_range(0, 0, 0, last_col, sheet.title, formats.title)
+    ws.set_row(0, 30)
+    ws.merge_range(1, 0, 1, last_col, sheet.subtitle, formats.subtitle)
+    for col, (heading, width) in enumerate(sheet.lead):
+        ws.merge_range(2, col, 3, col, heading, formats.head)
+        ws.set_column(col, col, width)
+    col = lead_n
+    for heading, span in GROUPS:
+        ws.merge_range(2, col, 2, col + span - 1, heading, formats.head)
+        col += span
+    for i, (_key, heading, kind) in enumerate(COLUMNS):
+        ws.write(3, lead_n + i, heading, formats.head)
+        ws.set_column(lead_n + i, lead_n + i, 9 if kind in ("flag", "int") else 11)
+    ws.set_row(2, 22)
+    ws.set_row(3, 58)
+
+
+def _annex_rows(ws: Any, formats: _Formats, sheet: Sheet, row_at: int) -> int:
+    """The rows from `row_at`; the row after the last."""
+    lead_n = len(sheet.lead)
+    for lead, figures, highlight in sheet.rows:
+        for col, value in enumerate(lead):
+            fmt = formats.text_hl if highlight else (formats.center if isinstance(value, int) else formats.text)
+            ws.write(row_at, col, value, fmt)
+        numbers = formats.number_hl if highlight else formats.number
+        for i, value in enumerate(figures.values().values()):
+            ws.write_number(row_at, lead_n + i, _cell(KINDS[i], value), numbers[KINDS[i]])
+        row_at += 1
+    return row_at
+
+
+def _annex_total(ws: Any, formats: _Formats, sheet: Sheet, row_at: int) -> None:
+    """合计 spans the text columns, as on the paper annex; counts after them keep their cells."""
+    text_cols = sum(1 for value in sheet.total_lead if not isinstance(value, int))
+    if text_cols > 1:
+        ws.merge_range(row_at, 0, row_at, text_cols - 1, sheet.total_lead[0], formats.total_text)
+    else:
+        ws.write(row_at, 0, sheet.total_lead[0], formats.total_text)
+    for col, value in enumerate(sheet.total_lead[text_cols:], start=text_cols):
+        ws.write(row_at, col, value, formats.total_text)
+    for i, value in enumerate(sheet.total.values().values()):
+        ws.write_number(row_at, len(sheet.lead) + i, _cell(KINDS[i], value), formats.total[KINDS[i]])
+
+
+def _annex_legend(ws: Any, formats: _Formats, sheet: Sheet, row_at: int) -> None:
+    lead_n = len(sheet.lead)
+    for i, (key, _label, _kind) in enumerate(COLUMNS):
+        ws.write(row_at, lead_n + i, LEGEND.get(key, ""), formats.legend)
+    for col in range(lead_n):
+        ws.write_blank(row_at, col, None, formats.legend)
+    ws.set_row(row_at, 28)
+
+
+def _missing_sheet(ws: Any, formats: _Formats, sheet: Sheet, missing: list[list[Any]]) -> None:
+    heads = [label("seq"), label("village_code"), label("village"), label("unit"), "最近一次报送周次", "信息联络员"]
+    widths = [6, 14, 14, 30, 16, 30]
+    ws.merge_range(0, 0, 0, len(heads) - 1, f"{NOT_REPORTED}的结对", formats.title)
+    ws.merge_range(1, 0, 1, len(heads) - 1, sheet.subtitle, formats.subtitle)
+    for col, (heading, width) in enumerate(zip(heads, widths, strict=True)):
+        ws.write(2, col, heading, formats.head)
+        ws.set_column(col, col, width)
+    for r, values in enumerate(missing, start=3):
+        for col, value in enumerate(values):
+            ws.write(r, col, value, formats.center if isinstance(value, int) else formats.text)
+    ws.freeze_panes(3, 0)
 
 
 def missing_rows(table: "CountyTable", liaisons: dict[int, list[dict[str, str]]]) -> list[list[Any]]:
