@@ -166,6 +166,7 @@ def run_import(url: str, path: str, trace: bool, queue) -> None:
     from sqlmodel import Session
 
     from app.auth.models import User
+    from app.auth.policy import Principal
     from app.db import create_db_engine
     from app.imports.models import ImportKind
     from app.imports.service import import_file
@@ -174,7 +175,7 @@ def run_import(url: str, path: str, trace: bool, queue) -> None:
     settings = settings_for(url)
     engine = create_db_engine(url)
     with Session(engine, expire_on_commit=False) as session:
-        actor = session.scalars(select(User).where(User.username == "county")).one()
+        actor = Principal.of(session.scalars(select(User).where(User.username == "county")).one())
         session.commit()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if trace:
