@@ -191,9 +191,14 @@ def pairing_clause(principal: Principal) -> ColumnElement[bool]:
     return village_clause(principal)
 
 
+def liaisons(unit_ids: list[int]) -> ColumnElement[bool]:
+    """The users who are, or were, liaisons of these units."""
+    return and_(col(User.role) == Role.liaison, col(User.unit_id).in_(unit_ids))
+
+
 def active_liaisons(unit_ids: list[int]) -> ColumnElement[bool]:
     """The users who are active liaisons of these units."""
-    return and_(col(User.role) == Role.liaison, col(User.active), col(User.unit_id).in_(unit_ids))
+    return and_(liaisons(unit_ids), col(User.active))
 
 
 def paired_in_scope(session: Session, principal: Principal, unit_id: int) -> bool:

@@ -6,7 +6,7 @@ from app.auth.deps import CurrentPrincipal
 from app.common import Page, ReasonIn
 from app.deps import PageDep, SessionDep, SettingsDep
 from app.pairings import flows, service
-from app.pairings.deps import CurrentPairing
+from app.pairings.deps import CurrentPairing, PlanWriter
 from app.pairings.models import (
     PairingCreate,
     PairingPublic,
@@ -51,7 +51,7 @@ def update_pairing(data: PairingUpdate, pairing: CurrentPairing, session: Sessio
 
 @router.put("/pairings/{pairing_id}/plan", response_model=PlanOut,
             responses={201: {"model": PlanOut, "description": "计划书已创建"}})
-def put_plan(data: PlanIn, pairing: CurrentPairing, session: SessionDep, settings: SettingsDep,
+def put_plan(data: PlanIn, pairing: PlanWriter, session: SessionDep, settings: SettingsDep,
              response: Response) -> PlanOut:
     plan, created = flows.save_plan(session, settings, pairing, data)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK

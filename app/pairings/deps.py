@@ -6,7 +6,7 @@ from fastapi import Depends
 
 from app.auth.deps import CurrentPrincipal, PagePrincipal
 from app.deps import SessionDep
-from app.pairings.policy import PairingAccess, pairing_access
+from app.pairings.policy import PLAN_WRITE, PairingAccess, pairing_access
 
 
 def api_pairing(pairing_id: int, session: SessionDep, principal: CurrentPrincipal) -> PairingAccess:
@@ -19,3 +19,12 @@ def page_pairing(pairing_id: int, session: SessionDep, principal: PagePrincipal)
 
 CurrentPairing = Annotated[PairingAccess, Depends(api_pairing)]
 PagePairing = Annotated[PairingAccess, Depends(page_pairing)]
+
+
+def plan_writer(pairing: CurrentPairing) -> PairingAccess:
+    """A pairing whose plan the caller may write: 403 before the body is even read."""
+    pairing.require_write(PLAN_WRITE)
+    return pairing
+
+
+PlanWriter = Annotated[PairingAccess, Depends(plan_writer)]

@@ -12,6 +12,7 @@ from app.pairings.models import Pairing, Plan
 from app.regions.models import Village
 from app.units.models import Unit
 
+PLAN_WRITE, REPORT_WRITE = "填写该结对的计划书", "填报该结对的周报"  # what require_write refuses
 READ_ONLY = ("市级、省级和国务院扶贫办只查看数据：结对帮扶计划书和每周项目进展由帮扶单位的信息联络员填报，"
              "或由县扶贫办代为填报")
 

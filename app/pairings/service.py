@@ -22,6 +22,7 @@ from app.pairings.models import (
     plan_columns,
 )
 from app.pairings.policy import (
+    PLAN_WRITE,
     PairingAccess,
     pairings_in_scope,
     require_registrar,
@@ -203,12 +204,16 @@ def require_plan(access: PairingAccess) -> Plan:
 def put_plan(session: Session, access: PairingAccess, data: PlanIn,
              now: datetime | None = None) -> tuple[Plan, bool, bool]:
     """Create or replace the plan: (plan, created, changed). Editing a confirmed plan re-opens it."""
-    access.require_write("填写该结对的计划书")
+    access.require_write(PLAN_WRITE)
     errors = plan_errors(data)
     if errors:
         raise Invalid(errors)
     values = plan_columns(data)
-    actor, plan, now = access.principal, access.plan, now or utcnow()
+    actor, now = access.principal, now or utcnow()
+    # Read again under a row lock: the county may have confirmed or returned the plan since the
+    # access loaded it.
+    plan = session.exec(select(Plan).where(Plan.pairing_id == access.id).with_for_update()
+                        .execution_options(populate_existing=True)).first()
     if plan is None:
         plan = Plan(pairing_id=access.id, updated_at=now, updated_by=actor.id, **values)
         session.add(plan)

@@ -13,7 +13,7 @@ from app.errors import Invalid
 from app.pairings import flows, service
 from app.pairings.deps import PagePairing
 from app.pairings.models import PLAN_STATUS_LABELS, Plan, PlanIn, PlanStatus, plan_out
-from app.pairings.policy import PairingAccess
+from app.pairings.policy import PLAN_WRITE, PairingAccess
 from app.regions.service import places
 from app.units.models import KIND_LABELS, UnitKind
 from app.web.forms import FormSection, error_map, form_field, nested, raw_values, validate
@@ -78,6 +78,7 @@ def plan_page(request: Request, session: SessionDep, pairing: PagePairing) -> Re
 @router.post("/pairings/{pairing_id}/plan")
 async def plan_save(request: Request, session: SessionDep, settings: SettingsDep,
                     pairing: PagePairing) -> Response:
+    pairing.require_write(PLAN_WRITE)  # a reader is refused whatever the form holds
     form = await request.form()
     action = form.get("action", "save")
     try:

@@ -244,9 +244,11 @@ _PERSONAL_NUMBER = re.compile(
 
 
 def _personal_names(session: Session, pairing: Pairing) -> set[str]:
-    """Names the system knows to be personal around this story: the unit's liaisons and contact,
-    the stationed staff of the unit's plans (a story may mention a neighbouring village's team)."""
-    names = {user.display_name for user in liaisons_of(session, [pairing.unit_id]).get(pairing.unit_id, [])}
+    """Names the system knows to be personal around this story: the unit's liaisons (a deactivated
+    one's name is still a person's) and contact, the stationed staff of the unit's plans (a story
+    may mention a neighbouring village's team)."""
+    names = {user.display_name
+             for user in liaisons_of(session, [pairing.unit_id], with_inactive=True).get(pairing.unit_id, [])}
     unit = session.get(Unit, pairing.unit_id)
     if unit is not None:
         names.add(unit.contact_name)

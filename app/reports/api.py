@@ -6,7 +6,7 @@ from app.common import Page, ReasonIn
 from app.deps import PageDep, SessionDep, SettingsDep
 from app.pairings.deps import CurrentPairing
 from app.reports import flows, service
-from app.reports.deps import CurrentReport
+from app.reports.deps import CurrentReport, ReportWriter
 from app.reports.models import ReportIn, ReportOut
 
 router = APIRouter(tags=["reports"])
@@ -14,7 +14,7 @@ router = APIRouter(tags=["reports"])
 
 @router.put("/pairings/{pairing_id}/reports/{week}", response_model=ReportOut,
             responses={201: {"model": ReportOut, "description": "周报已创建"}})
-def put_report(data: ReportIn, report: CurrentReport, session: SessionDep, settings: SettingsDep,
+def put_report(data: ReportIn, report: ReportWriter, session: SessionDep, settings: SettingsDep,
                response: Response) -> ReportOut:
     saved, created = flows.save_report(session, settings, report, data)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK

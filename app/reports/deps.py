@@ -6,6 +6,7 @@ from fastapi import Depends
 
 from app.deps import SessionDep
 from app.pairings.deps import CurrentPairing, PagePairing
+from app.pairings.policy import REPORT_WRITE
 from app.reports.policy import ReportAccess, report_access
 
 
@@ -19,3 +20,12 @@ def page_report(week: str, pairing: PagePairing, session: SessionDep) -> ReportA
 
 CurrentReport = Annotated[ReportAccess, Depends(api_report)]
 PageReport = Annotated[ReportAccess, Depends(page_report)]
+
+
+def report_writer(report: CurrentReport) -> ReportAccess:
+    """A week whose report the caller may write: 403 before the body is even read."""
+    report.pairing.require_write(REPORT_WRITE)
+    return report
+
+
+ReportWriter = Annotated[ReportAccess, Depends(report_writer)]

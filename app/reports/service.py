@@ -9,6 +9,7 @@ from app.audit.service import record, snapshot
 from app.common import check_week, clock_now, page_of, parse_week, utcnow, week_deadline
 from app.config import Settings
 from app.errors import Conflict, Invalid
+from app.pairings.policy import REPORT_WRITE
 from app.reports.models import Report, ReportIn, ReportStatus, decreases
 from app.reports.policy import ReportAccess
 from app.stats.models import Submission, SubmissionStatus
@@ -51,7 +52,7 @@ def write_report(
     """Create or replace the week's report: (report, created, changed). `previous` and `following`
     are the pairing's reports just before and after the week."""
     pairing, week = access.pairing, access.week
-    pairing.require_write("填报该结对的周报")
+    pairing.require_write(REPORT_WRITE)
     now = now or clock_now(settings)
     check_week(settings, week, now)
     access.require_unlocked()
@@ -72,6 +73,9 @@ def write_report(
     actor = pairing.principal
     report = session.exec(
         select(Report).where(Report.pairing_id == pairing.id, Report.week == week).with_for_update()
+        # Read again under the lock: the access loaded the report before another writer (the
+        # county returning it, a second PUT) may have changed it.
+        .execution_options(populate_existing=True)
     ).first()
     if report is None:
         report = Report(

@@ -28,6 +28,7 @@ from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
 from app.pairings.models import Plan
+from app.pairings.policy import REPORT_WRITE
 from app.regions.service import places
 from app.reports import flows, service
 from app.reports.deps import PageReport
@@ -162,6 +163,7 @@ def report_get(request: Request, session: SessionDep, settings: SettingsDep, rep
 @router.post("/pairings/{pairing_id}/reports/{week}")
 async def report_save(request: Request, session: SessionDep, settings: SettingsDep,
                       report: PageReport) -> Response:
+    report.pairing.require_write(REPORT_WRITE)  # a reader is refused whatever the form holds
     form = await request.form()
     try:
         data = validate(ReportIn, _body(form))

@@ -130,7 +130,8 @@ def _went_down(report: Any, previous: Any) -> Finding | None:
     down = decreases(previous, report) if previous is not None else []
     if not down:
         return None
-    items = [{"field": d.field, "before": shown(d.before), "now": shown(d.after), "label": entry(d.field).text}
+    # The items' label is the field's name without its unit: stored flags are matched by their values.
+    items = [{"field": d.field, "before": shown(d.before), "now": shown(d.after), "label": entry(d.field).name}
              for d in down]
     note = f"。更正说明：{report.correction_note}" if report.correction_note else ""
     return Finding("S6", f"累计数比 {previous.week} 减少：" + "；".join(str(d) for d in down) + note,

@@ -326,8 +326,8 @@ def _fill(regions: list[Region], found: dict[str, RollupRow]) -> list[RollupRow]
 
 def province_table(session: Session, settings: Settings, principal: Principal, code: str,
                    week: str | None) -> Rollup:
-    week = resolve_week(settings, week)
     province = province_access(session, principal, code)
+    week = resolve_week(settings, week)
     counties = list(session.scalars(
         select(Region).where(col(Region.level) == Level.county, col(Region.code).startswith(prefix_of(code)))
         .order_by(col(Region.code))

@@ -4,7 +4,7 @@ from sqlmodel import Session, col, func, select
 
 from app.audit.service import record, snapshot, update_recorded
 from app.auth.models import User
-from app.auth.policy import Principal, active_liaisons
+from app.auth.policy import Principal, active_liaisons, liaisons
 from app.common import page_of
 from app.errors import Conflict
 from app.units.models import Unit, UnitCreate, UnitPublic, UnitUpdate
@@ -13,15 +13,15 @@ from app.units.policy import UnitAccess, require_registrar, unit_clause
 MIN_LIAISONS = 2  # 003 §三(一)1: at least two liaisons a unit
 
 
-def liaisons_of(session: Session, unit_ids: set[int] | list[int]) -> dict[int, list[User]]:
-    """The active liaisons of each unit, in the order they were registered."""
+def liaisons_of(session: Session, unit_ids: set[int] | list[int], *,
+                with_inactive: bool = False) -> dict[int, list[User]]:
+    """The active liaisons of each unit (and the deactivated ones too, `with_inactive`), in the
+    order they were registered."""
     out: dict[int, list[User]] = {}
     if not unit_ids:
         return out
-    users = session.exec(
-        select(User).where(active_liaisons(list(unit_ids)))
-        .order_by(col(User.id))
-    )
+    which = liaisons if with_inactive else active_liaisons
+    users = session.exec(select(User).where(which(list(unit_ids))).order_by(col(User.id)))
     for user in users:
         assert user.unit_id is not None
         out.setdefault(user.unit_id, []).append(user)

@@ -125,3 +125,17 @@ def test_cases_come_newest_week_first_and_page(client, session, world):
     assert [c["week"] for c in cases(client)] == [WEEK, "2020-W28", "2020-W27"]
     page = client.get(CASES, params={"limit": 1, "offset": 1}).json()
     assert page["total"] == 3 and [c["title"] for c in page["items"]] == ["盘龙的故事"]
+
+
+def test_a_story_naming_a_deactivated_liaison_is_not_featured(client, session, world, settings):
+    from app.auth.models import Role
+    from tests.factories import make_user
+
+    make_user(session, Role.liaison, unit_id=world.mine.unit_id, display_name="公孙离离", active=False)
+    put_report(session, settings, world.users["liaison"], world.mine.id, WEEK,
+               ReportIn.model_validate(report_body(funds_arrived_wan="30", jobs_done=9,
+                                                   story={"title": STORY_TITLE, "body": "公孙离离带大家建起了大棚。"})))
+    session.flush()
+    answer = client.post(feature_url(world.mine), headers=world.headers("county"))
+    assert answer.status_code == 422 and "公孙离离" in answer.json()["detail"][0]["msg"]
+    assert cases(client) == []

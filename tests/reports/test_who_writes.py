@@ -114,3 +114,39 @@ def test_a_constraint_race_lost_on_a_page_is_a_409_page_not_json(app, client, wo
     assert "数据冲突" in answer.text and "<html" in answer.text
     fragment = client.get("/pages-test/conflict", headers={"HX-Request": "true"})
     assert fragment.status_code == 409 and fragment.headers["HX-Retarget"] == "#flash"
+
+
+@pytest.mark.parametrize("who", ["city", "province", "national"])
+def test_a_reader_is_refused_with_403_even_for_a_malformed_body(client, world, who):
+    pid = world.id("mine")
+    headers = world.headers(who)
+    plan = client.put(f"{API}/pairings/{pid}/plan", json={"industry": {"planned_funds_wan": "很多"}}, headers=headers)
+    report = client.put(f"{API}/pairings/{pid}/reports/{WEEK}", json=report_body(jobs_done=-1), headers=headers)
+    assert (plan.status_code, report.status_code) == (403, 403), (plan.text, report.text)
+
+
+def test_a_reader_posting_the_report_page_is_refused_whatever_it_holds(client, world):
+    token = browser_login(client, world.users["city"])
+    answer = client.post(f"/pairings/{world.id('mine')}/reports/{WEEK}",
+                         data={"csrf_token": token, "jobs_done": "-1"})
+    assert answer.status_code == 403 and "只查看数据" in answer.text
+
+
+def test_a_report_returned_while_the_liaison_resends_it_goes_back_for_review(session, settings, world):
+    """The access loads the week's report before the write takes its row lock: the write reads the
+    row again under the lock, so a return that landed in between is seen."""
+    from sqlalchemy import text
+
+    from app.reports.flows import save_report
+    from app.reports.models import ReportIn
+    from app.reports.policy import report_access
+    from tests.scenario import access
+
+    world.file_report("liaison", "mine", WEEK)
+    week = report_access(session, access(session, world.users["liaison"], world.id("mine")), WEEK)
+    # The county's return, by another writer: straight to the row, past this session's objects.
+    session.connection().execute(text("UPDATE report SET status = 'returned', return_reason = '请核实' "
+                                      "WHERE id = :id"), {"id": week.report.id})
+    saved, created = save_report(session, settings, week, ReportIn.model_validate(report_body()))
+    assert created is False
+    assert stored_report(session, world.id("mine")).status == "submitted"
