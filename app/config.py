@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     # so a demo or a test can pin the clock inside it.
     today: date | None = None
 
+    # SQLite (the embedded default) writes one request at a time: how long a write waits for its
+    # turn in this process, then for the lock another process may hold, before it answers 503.
+    sqlite_write_wait_seconds: float = Field(20, gt=0)
+    sqlite_busy_timeout_seconds: float = Field(10, gt=0)
+
     token_ttl_hours: int = Field(12, ge=1)
     session_ttl_hours: int = Field(12, ge=1)
     login_max_failures: int = Field(5, ge=1)

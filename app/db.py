@@ -1,46 +1,111 @@
-"""Database engine (SQLite pragmas for the embedded default) and the request-scoped session."""
+"""Database engine (SQLite pragmas for the embedded default), the request-scoped session, and what
+a busy or unreachable database answers.
 
-from collections.abc import Iterator
+SQLite has one writer at a time. A transaction that reads and then writes (deferred BEGIN) cannot
+wait for the write lock: SQLite refuses the upgrade at once ("database is locked"). So a request
+that may write begins with BEGIN IMMEDIATE, which takes the write lock first and waits for it up
+to the busy timeout; a request that only reads begins deferred and never waits (WAL)."""
+
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITES = "bangfu_writes"  # execution option: this connection's transactions will write
+BUSY_TIMEOUT_SECONDS = 10.0  # how long a writer waits for SQLite's write lock before 503
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
-    # SAVEPOINT and rollback behave as on PostgreSQL.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so that
+        # SAVEPOINT and rollback behave as on PostgreSQL.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+    return on_connect
 
 
-def create_db_engine(url: str) -> Engine:
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN")
+
+
+def create_db_engine(url: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Engine:
+    """`busy_timeout`: on SQLite, how long a writer waits for the write lock (seconds)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # Enough connections for every worker thread: a request never waits for the pool, only,
+        # when it writes, for SQLite's write lock.
+        engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=40, max_overflow=10)
+        event.listen(engine, "connect", _sqlite_pragmas(int(busy_timeout * 1000)))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10,
+                         connect_args={"connect_timeout": 5})
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine for work that writes: on SQLite its transactions take the write lock up front."""
+    return engine.execution_options(**{WRITES: True})
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; it commits when the handler succeeds and rolls back otherwise,
-    so services never commit themselves."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    so services never commit themselves. Requests that may write (any unsafe method) write with
+    the write lock taken up front."""
+    state = request.app.state
+    engine = state.engine if request.method in SAFE_METHODS else state.write_engine
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+# What sqlite3 says when the database cannot be had just now (its OperationalError also covers
+# mistakes in SQL, which are bugs, not outages).
+_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open database",
+                       "disk i/o error")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether a database error means "busy or unreachable, try again": SQLite's write lock not
+    had in time, a connection that cannot be made or was lost, no connection free in the pool."""
+    if isinstance(error, exc.TimeoutError):
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    orig = error.orig
+    if type(orig).__module__.startswith("sqlite3"):
+        return isinstance(error, exc.OperationalError) and any(
+            sign in str(orig).lower() for sign in _SQLITE_UNAVAILABLE)
+    # psycopg: an OperationalError is about the server or the connection, never the SQL.
+    return isinstance(error, exc.OperationalError | exc.InterfaceError)
+
+
+def insert_unless_exists(session: Session, row: SQLModel, keys: list[str]) -> bool:
+    """INSERT the row unless one with the same `keys` (a unique constraint) exists or is being
+    inserted by another transaction, which this one then waits for: an upsert, where a plain
+    INSERT would lose a race with an IntegrityError. Whether this inserted it."""
+    table = type(row).__table__  # type: ignore[attr-defined]
+    values = {c.name: getattr(row, c.name) for c in table.columns
+              if not (c.primary_key and getattr(row, c.name) is None)}
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+                 .returning(*table.primary_key.columns))
+    return session.execute(statement).first() is not None

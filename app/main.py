@@ -2,18 +2,21 @@
 
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.api import router as auth_router
 from app.auth.views import router as login_pages
 from app.config import Settings, get_settings
-from app.db import create_db_engine
+from app.db import SAFE_METHODS, create_db_engine, is_unavailable, writer
 from app.errors import DomainError, Invalid, TooManyAttempts, Unauthorized
 from app.imports.api import router as imports_router
 from app.imports.views import router as import_pages
@@ -35,6 +38,8 @@ from app.worklist.views import router as worklist_pages
 ROOT = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/v1"
 CONFLICT = "数据冲突：该记录已存在或刚被他人修改，请刷新后重试"
+UNAVAILABLE = "系统繁忙或数据库暂时无法连接，请稍后重试；已填写的内容未保存"
+RETRY_AFTER = "5"  # seconds, on a 503
 
 
 def _is_api(request: Request) -> bool:
@@ -64,6 +69,14 @@ def _integrity_error(request: Request, _exc: Exception) -> Response:
     return JSONResponse({"detail": CONFLICT}, status_code=409)
 
 
+def _database_error(request: Request, exc: Exception) -> Response:
+    """A database that is busy (SQLite's write lock not had in time) or unreachable answers 503 with
+    Retry-After, never 500; anything else is a bug and is raised as such."""
+    if not is_unavailable(exc):
+        raise exc
+    return _unavailable(request)
+
+
 def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = translate_errors(list(exc.errors()))
@@ -81,6 +94,42 @@ def _http_error(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, message)
 
 
+class OneWriterAtATime:
+    """SQLite takes one writer at a time. Requests that may write (unsafe methods) queue here, in
+    the event loop, before they take a worker thread: a writer waiting for SQLite's lock in a
+    thread would hold that thread, and enough of them would starve the one that holds the lock.
+    The wait is bounded; a request that cannot have its turn in time answers 503. Another process
+    writing to the same file still waits at BEGIN IMMEDIATE (app/db.py)."""
+
+    def __init__(self, app: ASGIApp, wait_seconds: float):
+        self.app, self.wait_seconds = app, wait_seconds
+        self.turn = anyio.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        with anyio.move_on_after(self.wait_seconds) as waited:
+            await self.turn.acquire()
+        if waited.cancelled_caught:
+            response = _unavailable(Request(scope, receive))
+            await response(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.turn.release()
+
+
+def _unavailable(request: Request) -> Response:
+    if not _is_api(request):
+        response = error_page(request, 503, UNAVAILABLE)
+    else:
+        response = JSONResponse({"detail": UNAVAILABLE}, status_code=503)
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -90,14 +139,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     use_timezone(settings.timezone)
-    app.state.engine = create_db_engine(settings.database_url)
+    app.state.engine = create_db_engine(settings.database_url, settings.sqlite_busy_timeout_seconds)
+    app.state.write_engine = writer(app.state.engine)
 
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
     app.add_middleware(SecurityHeaders)
+    if app.state.engine.dialect.name == "sqlite":
+        app.add_middleware(OneWriterAtATime, wait_seconds=settings.sqlite_write_wait_seconds)
 
     for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
                    stats_router, review_router, imports_router, public_router):
@@ -112,7 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with app.state.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception:  # the database is down: say so, without its connection details
-            return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
+            return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503,
+                                headers={"Retry-After": RETRY_AFTER})
         return JSONResponse({"status": "ok"})
 
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

@@ -13,6 +13,7 @@ from app.auth.models import ApiToken, LoginThrottle, User, UserCreate, UserUpdat
 from app.auth.policy import Principal, may_create_user, user_target_errors
 from app.common import utcnow
 from app.config import Settings
+from app.db import insert_unless_exists
 from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthorized
 
 USERNAME_MAX = 50
@@ -51,8 +52,10 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
         return user
 
     if throttle is None:
-        throttle = LoginThrottle(username=username, failures=0)
-        session.add(throttle)
+        # Two first failures at once: one inserts the row, the other waits for it and counts on.
+        insert_unless_exists(session, LoginThrottle(username=username, failures=0), ["username"])
+        throttle = session.get(LoginThrottle, username, with_for_update=True, populate_existing=True)
+        assert throttle is not None
     if throttle.locked_until and throttle.locked_until <= now:
         throttle.failures, throttle.locked_until = 0, None
     throttle.failures += 1

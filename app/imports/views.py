@@ -114,7 +114,7 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, user: P
     session.flush()
     assert job.id is not None
     # Started once the request's session has committed, so that the job's own session finds it.
-    background.add_task(jobs.start, request.app.state.engine, settings, job.id, copy.name)
+    background.add_task(jobs.start, request.app.state.write_engine, settings, job.id, copy.name)
     return redirect(request, f"/imports/jobs/{job.id}")
 
 

@@ -9,6 +9,7 @@ from app.auth.policy import Principal
 from app.catalogue import entry
 from app.common import count, today, utcnow
 from app.config import Settings
+from app.db import insert_unless_exists
 from app.errors import Conflict, Invalid, NotFound, error
 from app.pairings.models import (
     PLAN_STATUS_LABELS,
@@ -210,16 +211,16 @@ def put_plan(session: Session, access: PairingAccess, data: PlanIn,
         raise Invalid(errors)
     values = plan_columns(data)
     actor, now = access.principal, now or utcnow()
-    # Read again under a row lock: the county may have confirmed or returned the plan since the
-    # access loaded it.
-    plan = session.exec(select(Plan).where(Plan.pairing_id == access.id).with_for_update()
-                        .execution_options(populate_existing=True)).first()
+    plan = _locked_plan(session, access.id)
     if plan is None:
-        plan = Plan(pairing_id=access.id, updated_at=now, updated_by=actor.id, **values)
-        session.add(plan)
-        session.flush()
-        record(session, actor, "create", "plan", plan.id, after=snapshot(plan), region_code=access.county_code)
-        return plan, True, True
+        created = insert_unless_exists(session, Plan(pairing_id=access.id, updated_at=now, updated_by=actor.id,
+                                                     **values), ["pairing_id"])
+        plan = _locked_plan(session, access.id)
+        assert plan is not None
+        if created:
+            record(session, actor, "create", "plan", plan.id, after=snapshot(plan),
+                   region_code=access.county_code)
+            return plan, True, True
     before = snapshot(plan)
     plan.sqlmodel_update(values)
     if snapshot(plan) == before:
@@ -232,6 +233,13 @@ def put_plan(session: Session, access: PairingAccess, data: PlanIn,
     record(session, actor, "update", "plan", plan.id, before=before, after=snapshot(plan),
            region_code=access.county_code)
     return plan, False, True
+
+
+def _locked_plan(session: Session, pairing_id: int) -> Plan | None:
+    """The pairing's plan, locked, and read again under the lock: the county may have confirmed or
+    returned it since the access loaded it."""
+    return session.exec(select(Plan).where(Plan.pairing_id == pairing_id).with_for_update()
+                        .execution_options(populate_existing=True)).first()
 
 
 def _transition(session: Session, access: PairingAccess, allowed_from: tuple[PlanStatus, ...],

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from app.audit.service import record, snapshot
 from app.common import check_week, clock_now, page_of, parse_week, utcnow, week_deadline
 from app.config import Settings
+from app.db import insert_unless_exists
 from app.errors import Conflict, Invalid
 from app.pairings.policy import REPORT_WRITE
 from app.reports.models import Report, ReportIn, ReportStatus, decreases
@@ -71,23 +72,19 @@ def write_report(
     values["story_title"] = data.story.title if data.story else None
     values["story_body"] = data.story.body if data.story else None
     actor = pairing.principal
-    report = session.exec(
-        select(Report).where(Report.pairing_id == pairing.id, Report.week == week).with_for_update()
-        # Read again under the lock: the access loaded the report before another writer (the
-        # county returning it, a second PUT) may have changed it.
-        .execution_options(populate_existing=True)
-    ).first()
+    report = _locked(session, pairing.id, week)
     if report is None:
-        report = Report(
-            pairing_id=pairing.id, week=week, week_start=monday,
-            first_submitted_at=now, submitted_at=now, submitted_by=actor.id,
-            late=now > week_deadline(settings, week), **values,
-        )
-        session.add(report)
-        session.flush()
-        record(session, actor, "create", "report", report.id, after=snapshot(report),
-               region_code=pairing.county_code)
-        return report, True, True
+        new = Report(pairing_id=pairing.id, week=week, week_start=monday, first_submitted_at=now,
+                     submitted_at=now, submitted_by=actor.id, late=now > week_deadline(settings, week),
+                     **values)
+        # The same PUT sent twice at once: one inserts, the other finds its row and replaces it.
+        created = insert_unless_exists(session, new, ["pairing_id", "week"])
+        report = _locked(session, pairing.id, week)
+        assert report is not None
+        if created:
+            record(session, actor, "create", "report", report.id, after=snapshot(report),
+                   region_code=pairing.county_code)
+            return report, True, True
 
     before = snapshot(report)
     report.sqlmodel_update(values)
@@ -101,6 +98,15 @@ def write_report(
     record(session, actor, "update", "report", report.id, before=before, after=snapshot(report),
            region_code=pairing.county_code)
     return report, False, True
+
+
+def _locked(session: Session, pairing_id: int, week: str) -> Report | None:
+    """The week's report, locked, and read again under the lock: the access loaded it before
+    another writer (the county returning it, a second PUT) may have changed it."""
+    return session.exec(
+        select(Report).where(Report.pairing_id == pairing_id, Report.week == week).with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def _review(session: Session, access: ReportAccess, allowed: tuple[ReportStatus, ...], to: ReportStatus,
