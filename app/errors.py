@@ -40,9 +40,10 @@ class Invalid(DomainError):
 
     status_code = 422
 
-    def __init__(self, errors: list[dict[str, Any]]):
+    def __init__(self, errors: list[dict[str, Any]], extra: dict[str, Any] | None = None):
         super().__init__("; ".join(e["msg"] for e in errors))
         self.errors = errors
+        self.extra = extra or {}  # more of the answer beside "detail": {"error_count": 1234}
 
     @classmethod
     def one(cls, loc: list[str | int], msg: str, type_: str = "value_error") -> "Invalid":

@@ -18,6 +18,7 @@ from app.auth.views import router as login_pages
 from app.config import Settings, get_settings
 from app.db import SAFE_METHODS, create_db_engine, is_unavailable, writer
 from app.errors import DomainError, Invalid, TooManyAttempts, Unauthorized
+from app.imports.api import MAX_UPLOAD_BYTES
 from app.imports.api import router as imports_router
 from app.imports.views import router as import_pages
 from app.messages import translate_errors
@@ -52,7 +53,7 @@ def _domain_error(request: Request, exc: Exception) -> Response:
         message = exc.message if not isinstance(exc, Invalid) else exc.errors[0]["msg"]
         return error_page(request, exc.status_code, message)
     if isinstance(exc, Invalid):
-        return JSONResponse({"detail": exc.errors}, status_code=422)
+        return JSONResponse({"detail": exc.errors, **exc.extra}, status_code=422)
     headers = {}
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
@@ -87,6 +88,8 @@ def _validation_error(request: Request, exc: Exception) -> Response:
 
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 413:  # a body past its route's limit, counted as it is read (max_body_size)
+        exc = StarletteHTTPException(413, TOO_LARGE.format(upload=MAX_UPLOAD_BYTES >> 20))
     if _is_api(request) or request.url.path.startswith("/static"):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
@@ -121,6 +124,10 @@ class OneWriterAtATime:
             self.turn.release()
 
 
+JSON_MAX = 1 << 20  # any body but an upload: JSON, or a page's form
+TOO_LARGE = "请求内容过大：上传的文件不能超过 {upload} MB（请拆分后分别导入），其他请求不能超过 1 MB"
+
+
 def _unavailable(request: Request) -> Response:
     if not _is_api(request):
         response = error_page(request, 503, UNAVAILABLE)
@@ -136,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Bangfu 社会力量助力挂牌督战村 API",
         version="1.0",
         description="结对帮扶台账与每周项目进展统计。金额单位为万元，以十进制字符串表示。",
+        max_body_size=JSON_MAX,  # uploads raise their own limit (app/imports)
     )
     app.state.settings = settings
     use_timezone(settings.timezone)

@@ -19,7 +19,22 @@
 
   document.addEventListener("change", function (event) {
     if (event.target.matches && event.target.matches("input[type=radio]")) applyConditions();
+    if (event.target.matches && event.target.matches("input[type=file][data-max-bytes]")) checkSize(event.target);
   });
+
+  // <input type=file data-max-bytes=N data-too-large="...">: a file over N is refused here, before
+  // a weak connection spends minutes sending what the server would refuse (413).
+  function checkSize(input) {
+    var limit = Number(input.getAttribute("data-max-bytes"));
+    var file = input.files && input.files[0];
+    var message = file && file.size > limit ? input.getAttribute("data-too-large") : "";
+    input.setCustomValidity(message);
+    var box = document.getElementById(input.getAttribute("aria-describedby"));
+    if (box) box.textContent = message;
+    var field = input.closest(".field");
+    if (field) field.classList.toggle("invalid", message !== "");
+    if (message) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+  }
   document.addEventListener("DOMContentLoaded", function () { applyConditions(); });
   document.addEventListener("htmx:afterSettle", function (event) { applyConditions(event.target); });
 
@@ -39,6 +54,7 @@
     box.replaceChildren(alert);
   }
   document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr.status === 413) say("提交的内容过大，未保存：上传的文件不能超过 50 MB，请拆分后分别导入。");
     if (event.detail.xhr.status >= 500) say("服务器出错（" + event.detail.xhr.status + "），请稍后重试；已填写的内容仍在页面上。");
   });
   document.addEventListener("htmx:sendError", function () {

@@ -16,6 +16,7 @@ from app.stats.api import download
 router = APIRouter(tags=["imports"])
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+UPLOAD_BODY_MAX = MAX_UPLOAD_BYTES + (1 << 20)  # the file and the multipart around it; 413 past that
 KINDS = [k.value for k in ImportKind]
 KindPath = Annotated[str, Path(description="导入类型：" + "、".join(KINDS),
                                json_schema_extra={"enum": KINDS})]
@@ -50,7 +51,7 @@ def get_template(kind: KindPath, _principal: CurrentPrincipal,
     return template_response(import_kind(kind), format)
 
 
-@router.post("/imports/{kind}", summary="导入 .csv 或 .xlsx 文件（全部成功或全部不导入）",
+@router.post("/imports/{kind}", summary="导入 .csv 或 .xlsx 文件（全部成功或全部不导入）", max_body_size=UPLOAD_BODY_MAX,
              responses={422: {"description": "有错误的行：detail 列出每一处（row、column、msg），不保存任何数据"}})
 def import_file(kind: KindPath, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
                 file: Annotated[UploadFile | None, File(description=".csv 或 .xlsx")] = None,
@@ -61,5 +62,5 @@ def import_file(kind: KindPath, session: SessionDep, settings: SettingsDep, prin
     result = service.import_file(session, settings, principal, chosen, upload.file, upload.filename,
                                  dry_run=dry_run)
     if not result.ok:
-        raise Invalid(result.errors)
+        raise Invalid(result.errors, {"error_count": result.error_count})
     return {"created": result.created, "updated": result.updated}

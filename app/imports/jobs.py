@@ -68,7 +68,7 @@ def run(engine: Engine, settings: Settings, job_id: int, path: str) -> None:
             except DomainError as exc:
                 session.rollback()
                 message = exc.errors[0]["msg"] if isinstance(exc, Invalid) else exc.message
-                _set(engine, job_id, status=JobStatus.failed, finished_at=utcnow(),
+                _set(engine, job_id, status=JobStatus.failed, finished_at=utcnow(), error_count=1,
                      errors=[{"row": None, "column": "file", "msg": message}])
                 return
             # The job's outcome is kept in the same transaction as the rows it stored.
@@ -76,7 +76,7 @@ def run(engine: Engine, settings: Settings, job_id: int, path: str) -> None:
             session.commit()
     except Exception:
         log.exception("import job %s failed", job_id)
-        _set(engine, job_id, status=JobStatus.failed, finished_at=utcnow(),
+        _set(engine, job_id, status=JobStatus.failed, finished_at=utcnow(), error_count=1,
              errors=[{"row": None, "column": "file", "msg": "导入时发生内部错误，未保存任何数据；请稍后重试"}])
     finally:
         _progress.pop(job_id, None)

@@ -38,7 +38,9 @@ class ImportJob(SQLModel, table=True):
     processed_rows: int = 0
     created: int = 0
     updated: int = 0
+    # The first bad rows (app.imports.service.ERRORS_KEPT), and how many there were in all.
     errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    error_count: int = 0
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -4,6 +4,7 @@ file is never read into memory as a whole, and never held twice."""
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -93,10 +94,40 @@ def _count_lines(raw: BinaryIO) -> int:
     return max(0, lines + (1 if last and not last.endswith(b"\n") else 0) - 1)
 
 
+# What an xlsx may expand to before openpyxl opens it: openpyxl holds the shared strings in memory
+# as a whole, and a zip can hide a 300 MB string in 300 KB. Generous for 100,000 real rows.
+XLSX_MEMBER_MAX = 128 << 20  # any one part, uncompressed
+XLSX_TOTAL_MAX = 256 << 20  # all parts together
+XLSX_SHARED_STRINGS_MAX = 24 << 20
+XLSX_RATIO_MAX = 100  # a part larger than 1 MiB compressed more than this is a bomb, not a sheet
+XLSX_COLUMNS_MAX = 200  # cells of a row read: the templates have at most 30 columns
+
+
+def _check_zip(raw: BinaryIO) -> None:
+    """Refuse an xlsx whose parts would expand past the limits, from the zip's own directory,
+    before anything is decompressed."""
+    try:
+        members = zipfile.ZipFile(raw).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise file_error("无法打开 xlsx 文件：请确认文件没有损坏，并且是 Excel 2007 及以后的 .xlsx 格式") from None
+    finally:
+        raw.seek(0)
+    too_big = "xlsx 文件解压后过大或压缩比异常，不像是填写的模板：请在 Excel 中另存为 .xlsx 或 .csv 后再导入"
+    if sum(m.file_size for m in members) > XLSX_TOTAL_MAX:
+        raise file_error(too_big)
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        shared = m.filename.lower().endswith("sharedstrings.xml")
+        if (m.file_size > XLSX_MEMBER_MAX or (shared and m.file_size > XLSX_SHARED_STRINGS_MAX)
+                or (m.file_size > (1 << 20) and ratio > XLSX_RATIO_MAX)):
+            raise file_error(too_big)
+
+
 def _xlsx_rows(raw: BinaryIO, info: dict[str, Any]) -> Generator[Row]:
     from openpyxl import load_workbook  # imported when needed: a large module
 
     raw.seek(0)
+    _check_zip(raw)
     try:
         book = load_workbook(raw, read_only=True, data_only=True)
     except Exception as exc:  # whatever is wrong inside the zip, the file cannot be read
@@ -111,7 +142,7 @@ def _xlsx_rows(raw: BinaryIO, info: dict[str, Any]) -> Generator[Row]:
         # mode would cut rows and columns beyond it: read the sheet as it is.
         sheet.reset_dimensions()
         try:
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            for number, cells in enumerate(sheet.iter_rows(values_only=True, max_col=XLSX_COLUMNS_MAX), start=1):
                 yield number, list(cells)
         except Exception as exc:
             raise file_error(f"xlsx 文件内容无法读取（{type(exc).__name__}）：请确认文件没有损坏") from None

@@ -53,16 +53,28 @@ DATE_RE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{
 MEMBER_SEPARATORS = re.compile(r"[、,，;；\n]+")
 
 
+ERRORS_KEPT = 200  # bad rows an answer lists; error_count counts them all
+
+
 @dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
     rows: int = 0  # data rows read (blank rows not counted)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # the first ERRORS_KEPT
+    error_count: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return self.error_count == 0
+
+    def reject(self, errors: list[dict[str, Any]]) -> None:
+        """Bad cells of the file: all counted, the first ERRORS_KEPT kept, so a file of a million
+        bad cells gives an answer of a bounded size."""
+        self.error_count += len(errors)
+        room = ERRORS_KEPT - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
 
 
 class RowInvalid(Exception):
@@ -175,7 +187,7 @@ class Importer:
         values = self._cells(cells, found)
         data = None if self._repeated(values, found) else self._request(values, found)
         if found.errors or found.refused or data is None:
-            result.errors.extend(found.errors)
+            result.reject(found.errors)
             return
         self._store(number, data, values, result)
 
@@ -191,10 +203,15 @@ class Importer:
                 continue
             if value is not OMIT:
                 values[column.field] = value
-        for pos in range(self.header.width, len(cells)):
-            if (text := cell_text(cells[pos])) is not None:
-                found.errors.append({"row": found.number, "column": f"第 {pos + 1} 列",
-                                     "msg": f"第 {pos + 1} 列没有表头，无法识别其中的“{text}”"})
+        # One message for the cells beyond the header, however many: a row of a million stray
+        # cells is one mistake.
+        stray = next((pos for pos in range(self.header.width, len(cells))
+                      if cell_text(cells[pos]) is not None), None)
+        if stray is not None:
+            text = cell_text(cells[stray])
+            found.errors.append({"row": found.number, "column": f"第 {stray + 1} 列",
+                                 "msg": f"第 {stray + 1} 列没有表头，无法识别其中的“{text}”"
+                                        + ("（其后各列同样没有表头）" if len(cells) > stray + 1 else "")})
         return values
 
     def _repeated(self, values: Values, found: "_RowErrors") -> bool:
@@ -231,18 +248,17 @@ class Importer:
             created = self.apply(data, values)
         except Invalid as exc:
             savepoint.rollback()
-            for err in exc.errors:
-                result.errors.append(self.error(number, _field_of(err["loc"]) or self.key_field, err["msg"]))
+            result.reject([self.error(number, _field_of(err["loc"]) or self.key_field, err["msg"])
+                           for err in exc.errors])
         except RowInvalid as exc:
             savepoint.rollback()
-            result.errors.append(self.error(number, exc.field, exc.msg))
+            result.reject([self.error(number, exc.field, exc.msg)])
         except DomainError as exc:
             savepoint.rollback()
-            result.errors.append(self.error(number, self.domain_field(exc), exc.message))
+            result.reject([self.error(number, self.domain_field(exc), exc.message)])
         except IntegrityError:
             savepoint.rollback()
-            result.errors.append(self.error(number, self.key_field,
-                                            "数据冲突：该记录已存在或刚被他人修改，请核对后重新导入"))
+            result.reject([self.error(number, self.key_field, "数据冲突：该记录已存在或刚被他人修改，请核对后重新导入")])
         except BaseException:
             savepoint.rollback()
             raise
@@ -458,7 +474,7 @@ def import_file(
             raise file_error("文件的第 1 行应为表头（可从本页下载模板），但文件是空的或第 1 行为空")
         header, errors = match_header(kind, first[1])
         if errors:
-            result.errors = errors
+            result.reject(errors)
             return result
         now = clock_now(settings)
         importer = IMPORTERS[kind](session, settings, actor, header, now)
@@ -476,13 +492,13 @@ def import_file(
         except BaseException:
             outer.rollback()
             raise
-        if result.errors or dry_run:
+        if not result.ok or dry_run:
             outer.rollback()
-            if result.errors:
+            if not result.ok:
                 result.created = result.updated = 0  # nothing was stored
         else:
             outer.commit()
-    if result.rows == 0 and not result.errors:
+    if result.rows == 0 and result.ok:
         raise file_error("文件只有表头，没有数据行")
     if progress is not None and result.rows % PROGRESS_EVERY:
         progress(result.rows, total)
@@ -495,7 +511,7 @@ def import_file(
 def finish_job(job: ImportJob, result: ImportResult) -> None:
     job.processed_rows = job.total_rows = result.rows
     job.created, job.updated = result.created, result.updated
-    job.errors = result.errors
+    job.errors, job.error_count = result.errors, result.error_count
     job.status = JobStatus.done if result.ok else JobStatus.rejected
     job.finished_at = utcnow()
 

@@ -18,7 +18,7 @@ from app.auth.policy import Principal
 from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
 from app.imports import jobs, service
-from app.imports.api import checked_upload, import_kind, template_response
+from app.imports.api import MAX_UPLOAD_BYTES, UPLOAD_BODY_MAX, checked_upload, import_kind, template_response
 from app.imports.models import ImportJob, ImportKind, JobStatus
 from app.imports.policy import allowed_kinds, require_allowed
 from app.imports.reading import file_format
@@ -32,7 +32,6 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 # An upload larger than this runs in the background (about a thousand report rows); a smaller
 # one is checked while the browser waits.
 BACKGROUND_BYTES = 128 * 1024
-ERRORS_SHOWN = 500  # bad rows listed on the page; all of them are in the CSV download
 
 KIND_HINTS = {
     ImportKind.villages: "按 12 位统计用区划代码登记村，所属乡镇须已登记；可填县代码核对村是否属于该县。",
@@ -63,6 +62,7 @@ def _index(request: Request, session: Session, user: Principal, *, kind: str | N
         "title": "批量导入", "kinds": kinds, "chosen": chosen, "KIND_NAMES": KIND_NAMES,
         "KIND_HINTS": KIND_HINTS, "COLUMNS": COLUMNS, "jobs": service.recent_jobs(session, user),
         "status_label": _status_label, "BADGES": BADGES, "file_error": file_error, "dry_run": dry_run,
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
     }, block="upload", status_code=status_code)
 
 
@@ -77,7 +77,7 @@ def template_file(kind: str, user: PagePrincipal,
     return template_response(import_kind(kind), format)
 
 
-@router.post("/imports")
+@router.post("/imports", max_body_size=UPLOAD_BODY_MAX)
 def upload(request: Request, session: SessionDep, settings: SettingsDep, user: PagePrincipal,
            background: BackgroundTasks, kind: Annotated[str, Form()] = "",
            dry_run: Annotated[bool, Form()] = False,
@@ -125,8 +125,8 @@ def job_page(job_id: int, request: Request, session: SessionDep, user: PagePrinc
     return render(request, "imports/job.html", {
         "title": "导入结果", "job": job, "KIND_NAMES": KIND_NAMES, "BADGES": BADGES, "status_label": _status_label(job),
         "finished": job.status not in (JobStatus.queued, JobStatus.running),
-        "processed": processed, "total": total, "errors": job.errors[:ERRORS_SHOWN],
-        "error_count": len(job.errors),
+        "processed": processed, "total": total, "errors": job.errors,
+        "error_count": max(job.error_count, len(job.errors)),
     }, block="job")
 
 

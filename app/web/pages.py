@@ -4,7 +4,6 @@ that work for htmx and plain forms, and errors rendered as pages (or as the swap
 It knows no domain: who is logged in is whatever the login dependency put on `request.state`."""
 
 import secrets
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -13,7 +12,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.catalogue import LABELS, MEASURE_BY_KEY, label
 from app.common import format_decimal
@@ -138,20 +138,34 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "base-uri 'self'; object-src 'none'")
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request,
-                       call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        headers = response.headers
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/docs", "/redoc")):
-            headers.setdefault("Content-Security-Policy", CSP)
-        if request.url.scheme == "https":
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if not request.url.path.startswith("/static"):
-            # Pages differ for htmx and hold private data: never serve one from a cache.
-            headers.setdefault("Cache-Control", "no-store")
-            headers.setdefault("Vary", "HX-Request")
-        return response
+class SecurityHeaders:
+    """Headers every answer carries. Pure ASGI rather than BaseHTTPMiddleware: the latter reads
+    the body in a task of its own, so errors raised while reading it (a body past its limit) would
+    escape the app's handlers."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, https = scope["path"], scope.get("scheme") == "https"
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if not path.startswith(("/docs", "/redoc")):
+                    headers.setdefault("Content-Security-Policy", CSP)
+                if https:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                if not path.startswith("/static"):
+                    # Pages differ for htmx and hold private data: never serve one from a cache.
+                    headers.setdefault("Cache-Control", "no-store")
+                    headers.setdefault("Vary", "HX-Request")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -74,3 +74,25 @@ def test_county_table_switches_weeks_in_place(page, live_server):
     expect(row.locator("td").nth(4)).to_contain_text("10")
     expect(page.locator("a", has_text="下载 Excel")).to_have_attribute(
         "href", "/counties/530102000000/table.xlsx?week=2020-W27")
+
+
+def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(page, live_server, tmp_path):
+    from app.imports.api import MAX_UPLOAD_BYTES
+
+    big = tmp_path / "全县进展.csv"
+    with big.open("wb") as out:
+        out.truncate(MAX_UPLOAD_BYTES + 1)
+    login(page, "county")
+    page.goto("/imports")
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
+    page.set_input_files("#import-file", str(big))
+    expect(page.locator("#err-file")).to_have_text("文件超过 50 MB，请拆分后分别导入")
+    page.click("#upload button[type=submit]")
+    assert page.evaluate("document.querySelector('#import-file').validity.valid") is False
+    page.wait_for_timeout(300)
+    assert sent == []
+    small = tmp_path / "small.csv"
+    small.write_text("结对编号,周次\n", encoding="utf-8")
+    page.set_input_files("#import-file", str(small))
+    expect(page.locator("#err-file")).to_have_text("")
