@@ -49,8 +49,10 @@ run: demo
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The architecture (import-linter contracts in pyproject.toml), strict types and lint.
+# The lock agrees with pyproject.toml; the architecture (import-linter contracts in pyproject.toml),
+# strict types and lint.
 lint: install-test
+	UV_PYTHON_DOWNLOADS=never $(UV) lock --check --quiet --python $(PYTHON)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/ruff check app tests bench migrations
