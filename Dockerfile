@@ -33,4 +33,6 @@ USER bangfu
 EXPOSE 8000
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
-CMD ["sh", "-c", "bangfu migrate && exec bangfu serve --host 0.0.0.0 --port 8000 --forwarded-allow-ips '*'"]
+# Behind a reverse proxy, set BANGFU_TRUSTED_PROXIES to its address (or network) so that the
+# login throttle counts the clients' addresses, not the proxy's.
+CMD ["sh", "-c", "bangfu migrate && exec bangfu serve --host 0.0.0.0 --port 8000"]

@@ -70,8 +70,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # The app reads X-Forwarded-For itself, from the proxies BANGFU_TRUSTED_PROXIES names.
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
-                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+                proxy_headers=False)
     return 0
 
 
@@ -97,7 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the web application")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     serve.set_defaults(func=cmd_serve)
     return parser
 

@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -119,14 +120,44 @@ Wan = Annotated[
 WanOut = Annotated[Decimal, PlainSerializer(format_decimal, return_type=str, when_used="json")]
 
 
-def _no_bool(value: object) -> object:
-    # Pydantic's lax mode would read true as 1; a head count is never a yes/no.
-    if isinstance(value, bool):
+# model_validate(..., context=TYPED): what a person typed into a form or a sheet holds, where a
+# number arrives as text ("5") or as Excel's float (5.0). JSON bodies are validated without it.
+TYPED = {"typed": True}
+
+
+def _whole_number(value: object, info: ValidationInfo) -> object:
+    """A JSON count is a JSON integer: not true (pydantic's lax mode reads it as 1), not "5", not
+    5.0. Forms and imports (TYPED) may give text or a float that pydantic then reads as a whole number."""
+    if isinstance(value, bool) or not (isinstance(value, int) or (info.context or {}).get("typed")):
         raise PydanticCustomError("int_type", "Input should be a valid integer")
     return value
 
 
-Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=10_000_000)]
+Count = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=10_000_000)]
+
+# Row ids are PostgreSQL integers; beyond them a lookup is a 422, not the database's overflow.
+ID_MAX = 2**31 - 1
+RowId = Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=ID_MAX)]
+
+# Characters no one means to type: the C0 and C1 controls (NUL among them) but tab and line breaks.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Space and the invisible characters that make a text look filled in when it is empty.
+_EDGES = re.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]+|[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]+$")
+
+
+def clean_text(value: str) -> str:
+    """Text as stored: no control characters (refused), no space or zero-width characters around it."""
+    if CONTROL_CHARACTERS.search(value):
+        raise PydanticCustomError("control_character", "Text must not contain control characters")
+    return _EDGES.sub("", value)
+
+
+def _clean_texts(value: object) -> object:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_text(v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def percentage(actual: Decimal | int, planned: Decimal | int) -> Decimal:
@@ -138,9 +169,15 @@ def percentage(actual: Decimal | int, planned: Decimal | int) -> Decimal:
 
 
 class StrictModel(BaseModel):
-    """Request bodies: unknown fields are refused, never ignored."""
+    """Request bodies: unknown fields are refused, never ignored; every text, and every text in a
+    list, is cleaned (clean_text) before its own checks, so a text of only zero-width spaces is empty."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before", check_fields=False)
+    @classmethod
+    def _texts(cls, value: object) -> object:
+        return _clean_texts(value)
 
 
 REASON_MAX = 2000
@@ -170,6 +207,9 @@ LIMIT_MAX = 1000
 # --- ISO weeks -----------------------------------------------------------------------------
 
 WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
+# Weeks a campaign can have: far enough either way, and never near the calendar's end, where
+# a week's Sunday or the next week would overflow.
+WEEK_YEARS = range(2000, 2100)
 
 
 def parse_week(text: str) -> date:
@@ -178,6 +218,8 @@ def parse_week(text: str) -> date:
     if not match:
         raise ValueError(f"周次“{text}”格式不对，应为 YYYY-Www，例如 2020-W27")
     year, week = int(match.group(1)), int(match.group(2))
+    if year not in WEEK_YEARS:
+        raise ValueError(f"周次“{text}”超出范围：年份应在 {WEEK_YEARS.start}–{WEEK_YEARS.stop - 1} 之间")
     try:
         return date.fromisocalendar(year, week, 1)
     except ValueError:

@@ -36,8 +36,19 @@ class Settings(BaseSettings):
 
     token_ttl_hours: int = Field(12, ge=1)
     session_ttl_hours: int = Field(12, ge=1)
+    # Failed logins are counted per (client address, username) and per client address. A key that
+    # reaches its limit is locked; each further lock of the same key lasts twice as long (at most a
+    # day). Attackers elsewhere therefore cannot keep a user out of their own account.
     login_max_failures: int = Field(5, ge=1)
+    login_max_failures_per_address: int = Field(50, ge=1)
     login_lock_minutes: int = Field(15, ge=1)
+    # Argon2 takes 64 MiB and tens of milliseconds per check: at most this many run at once, and a
+    # login that cannot have its turn within the wait answers 503.
+    password_checks_at_once: int = Field(2, ge=1)
+    password_check_wait_seconds: float = Field(10, gt=0)
+    # The client's address is read from X-Forwarded-For only when the connection comes from one of
+    # these (comma-separated addresses or networks; "*" trusts everyone, for tests only).
+    trusted_proxies: str = "127.0.0.1"
 
     # Suspicious-data thresholds (seed 000 §一(二)), in 万元 or people.
     flag_people_registered_poor: int = 1000

@@ -6,15 +6,19 @@ wait for the write lock: SQLite refuses the upgrade at once ("database is locked
 that may write begins with BEGIN IMMEDIATE, which takes the write lock first and waits for it up
 to the busy timeout; a request that only reads begins deferred and never waits (WAL)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import Request
 from sqlalchemy import Connection, Engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
+
+from app.errors import Unavailable
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITES = "bangfu_writes"  # execution option: this connection's transactions will write
@@ -58,6 +62,37 @@ def create_db_engine(url: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> En
 def writer(engine: Engine) -> Engine:
     """The engine for work that writes: on SQLite its transactions take the write lock up front."""
     return engine.execution_options(**{WRITES: True})
+
+
+class WriteTurn:
+    """SQLite's one writer, taken in the event loop: requests that will write queue here before
+    they take a worker thread (a writer waiting for SQLite's lock in a thread would hold that
+    thread, and enough of them would starve the one that holds the lock). Each wait is bounded."""
+
+    def __init__(self, wait_seconds: float):
+        self.wait_seconds = wait_seconds
+        self._lock = anyio.Lock()
+
+    async def acquire(self) -> bool:
+        """Whether the turn was had within the wait."""
+        with anyio.move_on_after(self.wait_seconds):
+            await self._lock.acquire()
+            return True
+        return False
+
+    def release(self) -> None:
+        self._lock.release()
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        """For work that takes its turns itself (logging in: two short writes around a slow
+        check); raises Unavailable (503) when the turn cannot be had in time."""
+        if not await self.acquire():
+            raise Unavailable()
+        try:
+            yield
+        finally:
+            self.release()
 
 
 def get_session(request: Request) -> Iterator[Session]:

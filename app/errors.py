@@ -35,6 +35,18 @@ class TooManyAttempts(DomainError):
         self.retry_after = retry_after
 
 
+UNAVAILABLE = "系统繁忙或数据库暂时无法连接，请稍后重试；已填写的内容未保存"
+
+
+class Unavailable(DomainError):
+    """Busy or unreachable just now: try again shortly (503 with Retry-After)."""
+
+    status_code = 503
+
+    def __init__(self, message: str = UNAVAILABLE):
+        super().__init__(message)
+
+
 class Invalid(DomainError):
     """Input that breaks a rule. `errors` uses FastAPI's shape: loc, msg, type."""
 

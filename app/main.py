@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -12,16 +12,19 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.auth.api import router as auth_router
 from app.auth.views import router as login_pages
 from app.config import Settings, get_settings
-from app.db import SAFE_METHODS, create_db_engine, is_unavailable, writer
-from app.errors import DomainError, Invalid, TooManyAttempts, Unauthorized
+from app.db import SAFE_METHODS, WriteTurn, create_db_engine, is_unavailable, writer
+from app.deps import plain_parameters
+from app.errors import UNAVAILABLE, DomainError, Invalid, TooManyAttempts, Unauthorized, Unavailable
 from app.imports.api import MAX_UPLOAD_BYTES
 from app.imports.api import router as imports_router
 from app.imports.views import router as import_pages
 from app.messages import translate_errors
+from app.openapi import document_answers
 from app.pairings.api import router as pairings_router
 from app.pairings.views import router as plan_pages
 from app.public.api import router as public_router
@@ -39,8 +42,9 @@ from app.worklist.views import router as worklist_pages
 ROOT = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/v1"
 CONFLICT = "数据冲突：该记录已存在或刚被他人修改，请刷新后重试"
-UNAVAILABLE = "系统繁忙或数据库暂时无法连接，请稍后重试；已填写的内容未保存"
 RETRY_AFTER = "5"  # seconds, on a 503
+# Logging in takes SQLite's writer turn only for its two short writes, not for the password check.
+OWN_WRITE_TURNS = frozenset({API_PREFIX + "/auth/token", "/login"})
 
 
 def _is_api(request: Request) -> bool:
@@ -49,6 +53,8 @@ def _is_api(request: Request) -> bool:
 
 def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    if isinstance(exc, Unavailable):
+        return _unavailable(request, exc.message)
     if not _is_api(request):
         message = exc.message if not isinstance(exc, Invalid) else exc.errors[0]["msg"]
         return error_page(request, exc.status_code, message)
@@ -98,23 +104,20 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 
 class OneWriterAtATime:
-    """SQLite takes one writer at a time. Requests that may write (unsafe methods) queue here, in
-    the event loop, before they take a worker thread: a writer waiting for SQLite's lock in a
-    thread would hold that thread, and enough of them would starve the one that holds the lock.
-    The wait is bounded; a request that cannot have its turn in time answers 503. Another process
-    writing to the same file still waits at BEGIN IMMEDIATE (app/db.py)."""
+    """On SQLite, requests that may write (unsafe methods) wait here for the one writer's turn
+    (app/db.py WriteTurn) and answer 503 when it does not come in time. Another process writing
+    to the same file still waits at BEGIN IMMEDIATE. Paths in `own_turns` take their turns
+    themselves, for as long as each write lasts (logging in)."""
 
-    def __init__(self, app: ASGIApp, wait_seconds: float):
-        self.app, self.wait_seconds = app, wait_seconds
-        self.turn = anyio.Lock()
+    def __init__(self, app: ASGIApp, turn: WriteTurn, own_turns: frozenset[str]):
+        self.app, self.turn, self.own_turns = app, turn, own_turns
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+        if (scope["type"] != "http" or scope["method"] in SAFE_METHODS
+                or scope["path"] in self.own_turns):
             await self.app(scope, receive, send)
             return
-        with anyio.move_on_after(self.wait_seconds) as waited:
-            await self.turn.acquire()
-        if waited.cancelled_caught:
+        if not await self.turn.acquire():
             response = _unavailable(Request(scope, receive))
             await response(scope, receive, send)
             return
@@ -128,11 +131,11 @@ JSON_MAX = 1 << 20  # any body but an upload: JSON, or a page's form
 TOO_LARGE = "请求内容过大：上传的文件不能超过 {upload} MB（请拆分后分别导入），其他请求不能超过 1 MB"
 
 
-def _unavailable(request: Request) -> Response:
+def _unavailable(request: Request, message: str = UNAVAILABLE) -> Response:
     if not _is_api(request):
-        response = error_page(request, 503, UNAVAILABLE)
+        response = error_page(request, 503, message)
     else:
-        response = JSONResponse({"detail": UNAVAILABLE}, status_code=503)
+        response = JSONResponse({"detail": message}, status_code=503)
     response.headers["Retry-After"] = RETRY_AFTER
     return response
 
@@ -144,11 +147,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0",
         description="结对帮扶台账与每周项目进展统计。金额单位为万元，以十进制字符串表示。",
         max_body_size=JSON_MAX,  # uploads raise their own limit (app/imports)
+        dependencies=[Depends(plain_parameters)],
     )
     app.state.settings = settings
     use_timezone(settings.timezone)
     app.state.engine = create_db_engine(settings.database_url, settings.sqlite_busy_timeout_seconds)
     app.state.write_engine = writer(app.state.engine)
+    sqlite = app.state.engine.dialect.name == "sqlite"
+    app.state.write_turn = WriteTurn(settings.sqlite_write_wait_seconds) if sqlite else None
+    app.state.password_checks = anyio.CapacityLimiter(settings.password_checks_at_once)
+    app.state.pruned_at = None  # when this process last pruned old tokens (app.auth.flows)
 
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -158,8 +166,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
     app.add_middleware(SecurityHeaders)
-    if app.state.engine.dialect.name == "sqlite":
-        app.add_middleware(OneWriterAtATime, wait_seconds=settings.sqlite_write_wait_seconds)
+    if app.state.write_turn is not None:
+        app.add_middleware(OneWriterAtATime, turn=app.state.write_turn, own_turns=OWN_WRITE_TURNS)
+    # Outermost: everything inside sees the client's address, read from X-Forwarded-For only when
+    # the connection comes from a trusted proxy (Uvicorn's own middleware).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
                    stats_router, review_router, imports_router, public_router):
@@ -167,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (login_pages, worklist_pages, plan_pages, report_pages, table_pages, import_pages,
                    public_pages):
         app.include_router(router)
+    document_answers(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

@@ -42,6 +42,7 @@ _MESSAGES: dict[str, str] = {
     "list_type": "{label}必须是列表",
     **dict.fromkeys(("model_attributes_type", "dict_type", "model_type"), "{label}必须是对象"),
     "json_invalid": "请求内容不是有效的 JSON",
+    "control_character": "{label}不能包含控制字符（例如 NUL）",
 }
 
 

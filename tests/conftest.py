@@ -4,7 +4,9 @@ transaction on a schema built by the Alembic migrations."""
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -111,11 +113,11 @@ def client(app) -> Iterator[TestClient]:
         yield c
 
 
-@pytest.fixture
-def scratch_db_url(db_url, tmp_path) -> Iterator[str]:
-    """An empty database of the same kind, outside the test transaction, dropped afterwards."""
+@contextmanager
+def scratch_database(db_url: str, directory: Path) -> Iterator[str]:
+    """An empty database of the same kind as `db_url`, outside any test transaction, dropped afterwards."""
     if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        yield f"sqlite:///{directory / 'scratch.db'}"
         return
     name = f"bangfu_scratch_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
@@ -125,3 +127,10 @@ def scratch_db_url(db_url, tmp_path) -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def scratch_db_url(db_url, tmp_path) -> Iterator[str]:
+    """An empty database of the same kind, outside the test transaction, dropped afterwards."""
+    with scratch_database(db_url, tmp_path) as url:
+        yield url

@@ -61,8 +61,9 @@ def at_once(calls: list[Callable[[], Answer]]) -> list[Answer]:
 @contextmanager
 def serve(app: FastAPI) -> Iterator[str]:
     """The app on 127.0.0.1 at a free port; its base URL."""
+    # As `bangfu serve`: the app, not uvicorn, decides whom X-Forwarded-For is taken from.
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="off"))
+                                           lifespan="off", proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -2,23 +2,27 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
 from app.auth.deps import CurrentPrincipal, TokenDep
-from app.auth.models import TokenOut, UserCreate, UserPublic, UserUpdate
-from app.deps import SessionDep, SettingsDep
+from app.auth.flows import log_in
+from app.auth.models import TokenOut, User, UserCreate, UserPublic, UserUpdate
+from app.deps import PathId, SessionDep, SettingsDep
+from app.openapi import answers
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut)
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
-          settings: SettingsDep) -> TokenOut:
-    user = service.authenticate(session, settings, form.username, form.password)
-    token, row = service.issue_token(session, settings, user)
-    return TokenOut(access_token=token, expires_at=row.expires_at)
+@router.post("/auth/token", response_model=TokenOut, responses=answers(401, 429))
+async def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()],
+                session: SessionDep, settings: SettingsDep) -> TokenOut:
+    def token_for(user: User) -> TokenOut:
+        token, row = service.issue_token(session, settings, user)
+        return TokenOut(access_token=token, expires_at=row.expires_at)
+
+    return await log_in(request, session, form.username, form.password, token_for)
 
 
 @router.post("/auth/revoke", status_code=status.HTTP_204_NO_CONTENT)
@@ -32,7 +36,7 @@ def create_user(data: UserCreate, session: SessionDep, principal: CurrentPrincip
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, data: UserUpdate, session: SessionDep,
+def update_user(user_id: PathId, data: UserUpdate, session: SessionDep,
                 principal: CurrentPrincipal) -> UserPublic:
     return UserPublic.model_validate(service.update_user(session, principal, user_id, data))
 

@@ -8,7 +8,7 @@ from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from app.codes import check_code
-from app.common import StrictModel, UtcDateTime, utcnow
+from app.common import RowId, StrictModel, UtcDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -44,7 +44,7 @@ class UserCreate(StrictModel):
     display_name: str = PydanticField(min_length=1, max_length=100)
     role: Role
     region_code: str | None = None
-    unit_id: int | None = None
+    unit_id: RowId | None = None
 
     @field_validator("region_code")
     @classmethod
@@ -82,11 +82,21 @@ class ApiToken(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
+    """Failed logins counted for one key: a client address, or a client address and a username.
+    An attempt is counted before its password is checked, so attempts sent at once cannot run
+    more checks than the limit."""
+
     __tablename__ = "login_throttle"
 
-    username: str = Field(primary_key=True, max_length=50)
+    # SHA-256 of the address, or of the address and username: no username is stored here, and a
+    # name of any length makes a key of one length.
+    key: str = Field(primary_key=True, max_length=64)
     failures: int = 0
+    # Times this key has been locked: each lock lasts twice the one before (backoff).
+    lockouts: int = 0
     locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Rows untouched for a day and not locked are pruned.
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)
 
 
 class TokenOut(SQLModel):

@@ -2,10 +2,12 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from pwdlib import PasswordHash
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, col, select
 
 from app.audit.service import record, snapshot, update_recorded
@@ -14,9 +16,10 @@ from app.auth.policy import Principal, may_create_user, user_target_errors
 from app.common import utcnow
 from app.config import Settings
 from app.db import insert_unless_exists
-from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthorized
+from app.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 
 USERNAME_MAX = 50
+MAX_LOCK = timedelta(days=1)  # the longest a throttle key stays locked, however often it failed
 password_hasher = PasswordHash.recommended()
 # Verified when the username is unknown, so a wrong username costs as long as a wrong password.
 _DUMMY_HASH = password_hasher.hash("bangfu-timing-equaliser")
@@ -30,42 +33,107 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def authenticate(session: Session, settings: Settings, username: str, password: str) -> User:
-    """The user for these credentials; 401 when wrong, 429 while the username is locked."""
-    if len(username) > USERNAME_MAX:
-        raise Unauthorized("用户名或密码错误")  # no such user can exist; nothing to count
-    now = utcnow()
-    throttle = session.get(LoginThrottle, username, with_for_update=True)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        wait = int((throttle.locked_until - now).total_seconds()) + 1
-        raise TooManyAttempts(f"登录失败次数过多，请 {wait // 60 + 1} 分钟后再试", retry_after=wait)
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt, counted as a failure before its password is checked, so that attempts
+    sent at once cannot run more checks than the limit allows."""
 
+    username: str
+    address: str
+    user_id: int | None
+    password_hash: str  # the user's, or a dummy for an unknown name (the check costs the same)
+    refused_for: int = 0  # seconds: the attempt is refused, a key is locked for this long
+
+
+def _throttle_keys(username: str, address: str) -> tuple[str, str]:
+    """The (address, username) key and the address key."""
+    return _digest(f"{address}\n{username}"), _digest(address)
+
+
+def _lock_for(settings: Settings, lockouts: int) -> timedelta:
+    doubled: timedelta = timedelta(minutes=settings.login_lock_minutes) * 2 ** min(lockouts - 1, 16)
+    return min(doubled, MAX_LOCK)
+
+
+def begin_attempt(session: Session, settings: Settings, username: str, address: str) -> Attempt:
+    """Count the attempt under both keys' row locks, or refuse it while either key is locked
+    (recorded in the audit trail). The caller commits before checking the password."""
+    now = utcnow()
+    rows = []
+    for key in _throttle_keys(username, address):  # always in this order: no deadlock
+        insert_unless_exists(session, LoginThrottle(key=key), ["key"])
+        row = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+        assert row is not None
+        if row.locked_until is not None and row.locked_until <= now:
+            row.failures, row.locked_until = 0, None
+        row.updated_at = now
+        rows.append(row)
     user = session.exec(select(User).where(User.username == username)).first()
-    valid, rehashed = password_hasher.verify_and_update(
-        password, user.password_hash if user else _DUMMY_HASH
-    )
-    if user is not None and valid and user.active:
-        if throttle:
-            session.delete(throttle)
+    about = {"username": username[:USERNAME_MAX], "address": address}
+    locked = [row.locked_until for row in rows if row.locked_until is not None]
+    if locked:
+        wait = int((max(locked) - now).total_seconds()) + 1
+        record(session, None, "login_refused", "user", user.id if user else username[:USERNAME_MAX],
+               after={**about, "retry_after": wait}, actor_name=username[:USERNAME_MAX])
+        return Attempt(username, address, None, _DUMMY_HASH, refused_for=wait)
+    for row, limit in zip(rows, (settings.login_max_failures, settings.login_max_failures_per_address),
+                          strict=True):
+        row.failures += 1
+        if row.failures >= limit:
+            row.lockouts += 1
+            row.locked_until = now + _lock_for(settings, row.lockouts)
+    if user is None:
+        return Attempt(username, address, None, _DUMMY_HASH)
+    return Attempt(username, address, user.id, user.password_hash)
+
+
+def end_attempt(session: Session, attempt: Attempt, valid: bool, rehashed: str | None) -> User | None:
+    """The user when the password was right (their key's failures are forgotten), else None
+    and the failure is recorded."""
+    pair_key, address_key = _throttle_keys(attempt.username, attempt.address)
+    user = session.get(User, attempt.user_id) if attempt.user_id is not None else None
+    # Still the password that was checked, and still allowed in: a change meanwhile wins.
+    if valid and user is not None and user.active and user.password_hash == attempt.password_hash:
+        session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == pair_key))
+        session.execute(update(LoginThrottle)
+                        .where(col(LoginThrottle.key) == address_key, col(LoginThrottle.failures) > 0)
+                        .values(failures=col(LoginThrottle.failures) - 1))
         if rehashed:
             user.password_hash = rehashed
         return user
+    pair = session.get(LoginThrottle, pair_key)
+    record(session, None, "login_failed", "user", user.id if user else attempt.username[:USERNAME_MAX],
+           after={"username": attempt.username[:USERNAME_MAX], "address": attempt.address,
+                  "failures": pair.failures if pair else 0},
+           actor_name=attempt.username[:USERNAME_MAX])
+    return None
 
-    if throttle is None:
-        # Two first failures at once: one inserts the row, the other waits for it and counts on.
-        insert_unless_exists(session, LoginThrottle(username=username, failures=0), ["username"])
-        throttle = session.get(LoginThrottle, username, with_for_update=True, populate_existing=True)
-        assert throttle is not None
-    if throttle.locked_until and throttle.locked_until <= now:
-        throttle.failures, throttle.locked_until = 0, None
-    throttle.failures += 1
-    if throttle.failures >= settings.login_max_failures:
-        throttle.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-    record(session, None, "login_failed", "user", user.id if user else username,
-           after={"username": username, "failures": throttle.failures}, actor_name=username[:50])
-    # The failure must be remembered even though the request fails.
-    session.commit()
-    raise Unauthorized("用户名或密码错误")
+
+def drop_attempt(session: Session, attempt: Attempt) -> None:
+    """The password could not be checked (too many checks at once): the attempt is not counted,
+    and the refusal is recorded."""
+    keys = _throttle_keys(attempt.username, attempt.address)
+    session.execute(update(LoginThrottle)
+                    .where(col(LoginThrottle.key).in_(keys), col(LoginThrottle.failures) > 0)
+                    .values(failures=col(LoginThrottle.failures) - 1))
+    record(session, None, "login_refused", "user", attempt.user_id or attempt.username[:USERNAME_MAX],
+           after={"username": attempt.username[:USERNAME_MAX], "address": attempt.address,
+                  "reason": "busy"}, actor_name=attempt.username[:USERNAME_MAX])
+
+
+def prune(session: Session, now: datetime) -> dict[str, int]:
+    """Forget what no longer matters: tokens and sessions a day past their end, throttle counters
+    untouched for a day and not locked. How many rows each lost."""
+    day = now - timedelta(days=1)
+    gone = {
+        "api_token": delete(ApiToken).where(col(ApiToken.expires_at) < day),
+        "web_session": delete(WebSession).where(col(WebSession.expires_at) < day),
+        "login_throttle": delete(LoginThrottle).where(
+            col(LoginThrottle.updated_at) < day,
+            (col(LoginThrottle.locked_until).is_(None)) | (col(LoginThrottle.locked_until) < now)),
+    }
+    return {table: cast(CursorResult[Any], session.execute(statement)).rowcount
+            for table, statement in gone.items()}
 
 
 # --- bearer tokens ------------------------------------------------------------------------------

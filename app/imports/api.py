@@ -11,7 +11,7 @@ from app.imports import service
 from app.imports.models import ImportKind
 from app.imports.policy import require_allowed
 from app.imports.templates import KIND_NAMES, template_csv, template_xlsx
-from app.stats.api import download
+from app.stats.api import FILES, download
 
 router = APIRouter(tags=["imports"])
 
@@ -45,7 +45,8 @@ def checked_upload(file: UploadFile | None) -> UploadFile:
     return file
 
 
-@router.get("/imports/{kind}/template", summary="下载导入模板")
+@router.get("/imports/{kind}/template", summary="下载导入模板", response_class=Response,
+            responses={200: {"description": "导入模板文件", "content": FILES}})
 def get_template(kind: KindPath, _principal: CurrentPrincipal,
                  format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx 或 csv")] = "xlsx") -> Response:
     return template_response(import_kind(kind), format)

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.policy import Principal, pairing_clause
 from app.catalogue import label
-from app.common import clock_now, nest, utcnow
+from app.common import TYPED, clock_now, nest, utcnow
 from app.config import Settings
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.imports.models import ImportJob, ImportKind, JobStatus
@@ -229,7 +229,7 @@ class Importer:
         """The request model of the row, and what is wrong with it without a trip to the service."""
         data = None
         try:
-            data = self.model.model_validate(self.body(values))
+            data = self.model.model_validate(self.body(values), context=TYPED)
         except ValidationError as exc:
             for err in translate_errors(exc.errors()):
                 found.add(_field_of(err["loc"]) or self.key_field, err["msg"])

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from app.auth.deps import PagePrincipal
 from app.auth.policy import Principal
-from app.deps import SessionDep, SettingsDep
+from app.deps import PathId, SessionDep, SettingsDep
 from app.errors import Invalid
 from app.imports import jobs, service
 from app.imports.api import MAX_UPLOAD_BYTES, UPLOAD_BODY_MAX, checked_upload, import_kind, template_response
@@ -119,7 +119,7 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, user: P
 
 
 @router.get("/imports/jobs/{job_id}")
-def job_page(job_id: int, request: Request, session: SessionDep, user: PagePrincipal) -> Response:
+def job_page(job_id: PathId, request: Request, session: SessionDep, user: PagePrincipal) -> Response:
     job = service.get_job(session, user, job_id)
     processed, total = jobs.progress_of(job)
     return render(request, "imports/job.html", {
@@ -136,7 +136,7 @@ def _text(value: str) -> str:
 
 
 @router.get("/imports/jobs/{job_id}/errors.csv")
-def job_errors(job_id: int, session: SessionDep, user: PagePrincipal) -> Response:
+def job_errors(job_id: PathId, session: SessionDep, user: PagePrincipal) -> Response:
     job = service.get_job(session, user, job_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

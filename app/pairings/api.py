@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from app.auth.deps import CurrentPrincipal
 from app.common import Page, ReasonIn
-from app.deps import PageDep, SessionDep, SettingsDep
+from app.deps import PageDep, QueryId, SessionDep, SettingsDep
 from app.pairings import flows, service
 from app.pairings.deps import CurrentPairing, PlanWriter
 from app.pairings.models import (
@@ -30,7 +30,7 @@ def create_pairing(data: PairingCreate, session: SessionDep, settings: SettingsD
 
 @router.get("/pairings", response_model=Page[PairingPublic])
 def list_pairings(session: SessionDep, principal: CurrentPrincipal, page: PageDep,
-                  county_code: str | None = None, unit_id: int | None = None,
+                  county_code: str | None = None, unit_id: QueryId = None,
                   active: bool | None = None) -> Page[PairingPublic]:
     items, total = service.list_pairings(session, principal, county_code, unit_id, active,
                                          page.limit, page.offset)

@@ -5,15 +5,15 @@ from typing import Annotated
 from fastapi import Depends
 
 from app.auth.deps import CurrentPrincipal, PagePrincipal
-from app.deps import SessionDep
+from app.deps import PathId, SessionDep
 from app.pairings.policy import PLAN_WRITE, PairingAccess, pairing_access
 
 
-def api_pairing(pairing_id: int, session: SessionDep, principal: CurrentPrincipal) -> PairingAccess:
+def api_pairing(pairing_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> PairingAccess:
     return pairing_access(session, principal, pairing_id)
 
 
-def page_pairing(pairing_id: int, session: SessionDep, principal: PagePrincipal) -> PairingAccess:
+def page_pairing(pairing_id: PathId, session: SessionDep, principal: PagePrincipal) -> PairingAccess:
     return pairing_access(session, principal, pairing_id)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from app.catalogue import MEASURES
-from app.common import Count, Money, StrictModel, UtcDateTime, Wan, WanOut, utcnow
+from app.common import Count, Money, RowId, StrictModel, UtcDateTime, Wan, WanOut, utcnow
 
 
 class Pairing(SQLModel, table=True):
@@ -36,7 +36,7 @@ class Pairing(SQLModel, table=True):
 
 
 class PairingCreate(StrictModel):
-    unit_id: int
+    unit_id: RowId
     village_code: str
     signed_on: date
     committed_funds_wan: Wan

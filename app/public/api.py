@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 
 from app.auth.deps import CurrentPrincipal
 from app.common import Page
-from app.deps import PageDep, SessionDep, SettingsDep
+from app.deps import PageDep, PathId, SessionDep, SettingsDep
 from app.errors import NotFound
 from app.public import service
 from app.public.models import (
@@ -54,7 +54,7 @@ def list_publications(session: SessionDep, principal: CurrentPrincipal, page: Pa
 
 
 @router.get("/publications/{publication_id}", response_model=PublicationDetail)
-def get_publication(publication_id: int, session: SessionDep, principal: CurrentPrincipal) -> Publication:
+def get_publication(publication_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> Publication:
     return service.get_publication(session, principal, publication_id)
 
 

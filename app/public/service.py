@@ -6,7 +6,6 @@ figures only, and a case carries its story, week, places and unit (an organisati
 liaison, a contact, stationed staff or a user id.
 """
 
-import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,6 +25,7 @@ from app.errors import Invalid, NotFound
 from app.pairings.models import Pairing, Plan
 from app.public.models import MONTH_RE, Publication, PublicCase
 from app.public.policy import may_read, publications_clause, publisher_region, require_reader
+from app.public.privacy import personal_numbers
 from app.regions.models import Region, Village
 from app.regions.service import region_names
 from app.reports.models import Report
@@ -238,11 +238,6 @@ def public_summary(session: Session) -> dict[str, Any] | None:
 
 # --- featured case stories (典型案例) --------------------------------------------------------
 
-# A story goes public only without these: mobile and landline numbers, ID card numbers.
-_PERSONAL_NUMBER = re.compile(
-    r"(?<![0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{17}[0-9Xx])(?![0-9])")
-
-
 def _personal_names(session: Session, pairing: Pairing) -> set[str]:
     """Names the system knows to be personal around this story: the unit's liaisons (a deactivated
     one's name is still a person's) and contact, the stationed staff of the unit's plans (a story
@@ -259,9 +254,13 @@ def _personal_names(session: Session, pairing: Pairing) -> set[str]:
 
 
 def _check_story_is_public(session: Session, report: Report, pairing: Pairing) -> None:
+    """A story goes public only without personal numbers (however written) and the names the
+    system knows to be personal; what was found is named, as written, for the officer to find."""
     text = f"{report.story_title or ''}\n{report.story_body}"
-    if _PERSONAL_NUMBER.search(text):
-        raise Invalid.one(["story"], "案例故事中有电话号码或身份证号，不能公开；请联络员删除后再设为典型案例")
+    numbers = personal_numbers(text)
+    if numbers:
+        listed = "、".join(f"{n.kind}“{n.text}”" for n in numbers)
+        raise Invalid.one(["story"], f"案例故事中有{listed}，不能公开；请联络员删除后再设为典型案例")
     found = sorted(n for n in _personal_names(session, pairing) if n in text)
     if found:
         raise Invalid.one(["story"], f"案例故事中出现了个人姓名（{'、'.join(found)}），不能公开；"

@@ -5,7 +5,7 @@ from fastapi import APIRouter, status
 from app.auth.deps import CurrentPrincipal
 from app.codes import Level
 from app.common import Page
-from app.deps import PageDep, SessionDep
+from app.deps import CodePath, PageDep, SessionDep
 from app.regions import service
 from app.regions.models import (
     RegionCreate,
@@ -32,7 +32,7 @@ def list_regions(session: SessionDep, _principal: CurrentPrincipal, page: PageDe
 
 
 @router.get("/regions/{code}", response_model=RegionPublic)
-def get_region(code: str, session: SessionDep, _principal: CurrentPrincipal) -> RegionPublic:
+def get_region(code: CodePath, session: SessionDep, _principal: CurrentPrincipal) -> RegionPublic:
     return RegionPublic.model_validate(service.get_region(session, code))
 
 
@@ -50,12 +50,12 @@ def list_villages(session: SessionDep, principal: CurrentPrincipal, page: PageDe
 
 
 @router.get("/villages/{code}", response_model=VillagePublic)
-def get_village(code: str, session: SessionDep, principal: CurrentPrincipal) -> VillagePublic:
+def get_village(code: CodePath, session: SessionDep, principal: CurrentPrincipal) -> VillagePublic:
     return VillagePublic.model_validate(village_access(session, principal, code).village)
 
 
 @router.patch("/villages/{code}", response_model=VillagePublic)
-def update_village(code: str, data: VillageUpdate, session: SessionDep,
+def update_village(code: CodePath, data: VillageUpdate, session: SessionDep,
                    principal: CurrentPrincipal) -> VillagePublic:
     access = village_access(session, principal, code)
     return VillagePublic.model_validate(service.update_village(session, access, data))

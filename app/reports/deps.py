@@ -4,17 +4,17 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from app.deps import SessionDep
+from app.deps import SessionDep, WeekPath
 from app.pairings.deps import CurrentPairing, PagePairing
 from app.pairings.policy import REPORT_WRITE
 from app.reports.policy import ReportAccess, report_access
 
 
-def api_report(week: str, pairing: CurrentPairing, session: SessionDep) -> ReportAccess:
+def api_report(week: WeekPath, pairing: CurrentPairing, session: SessionDep) -> ReportAccess:
     return report_access(session, pairing, week)
 
 
-def page_report(week: str, pairing: PagePairing, session: SessionDep) -> ReportAccess:
+def page_report(week: WeekPath, pairing: PagePairing, session: SessionDep) -> ReportAccess:
     return report_access(session, pairing, week)
 
 

@@ -6,7 +6,7 @@ from app.audit.models import AuditEventPublic
 from app.audit.service import list_events
 from app.auth.deps import CurrentPrincipal
 from app.common import Page
-from app.deps import PageDep, SessionDep
+from app.deps import PageDep, PathId, QueryId, SessionDep
 from app.review import service
 from app.review.models import FlagOut, FlagResolve, FlagStatus
 from app.review.policy import flag_access
@@ -17,14 +17,14 @@ router = APIRouter(tags=["review"])
 @router.get("/flags", response_model=Page[FlagOut])
 def list_flags(session: SessionDep, principal: CurrentPrincipal, page: PageDep,
                county_code: str | None = None, status: FlagStatus | None = None,
-               pairing_id: int | None = None, week: str | None = None) -> Page[FlagOut]:
+               pairing_id: QueryId = None, week: str | None = None) -> Page[FlagOut]:
     flags, total = service.list_flags(session, principal, county_code, status, pairing_id, week,
                                       page.limit, page.offset)
     return Page(items=[service.flag_out(f) for f in flags], total=total)
 
 
 @router.post("/flags/{flag_id}/resolve", response_model=FlagOut)
-def resolve_flag(flag_id: int, data: FlagResolve, session: SessionDep, principal: CurrentPrincipal) -> FlagOut:
+def resolve_flag(flag_id: PathId, data: FlagResolve, session: SessionDep, principal: CurrentPrincipal) -> FlagOut:
     return service.flag_out(service.resolve_flag(session, flag_access(session, principal, flag_id), data))
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.auth.deps import CurrentPrincipal
 from app.common import ReasonIn, check_week
-from app.deps import SessionDep, SettingsDep
+from app.deps import WEEK_PATTERN, CodePath, SessionDep, SettingsDep, WeekPath
 from app.stats import export, service
 from app.stats.deps import CurrentCounty
 from app.stats.models import Submission, SubmissionDetail, SubmissionOut
@@ -17,10 +17,14 @@ from app.stats.models import Submission, SubmissionDetail, SubmissionOut
 router = APIRouter(tags=["stats"])
 
 WeekQuery = Annotated[str | None, Query(description="ISO 周次，如 2020-W27；缺省为本周",
-                                        examples=["2020-W27"])]
+                                        examples=["2020-W27"], json_schema_extra={"pattern": WEEK_PATTERN})]
 FormatQuery = Annotated[Literal["json", "csv", "xlsx"], Query(description="json、csv 或 xlsx")]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILES = {"text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string", "format": "binary"}}}
+# A table answers JSON, or with format=csv or xlsx the file to download.
+TABLE: dict[int | str, dict[str, Any]] = {200: {"description": "统计表：JSON；format=csv 或 xlsx 时为下载的文件",
+               "content": {"application/json": {}, **FILES}}}
 
 
 def download(content: bytes, filename: str, ascii_name: str, fmt: str) -> Response:
@@ -49,7 +53,7 @@ def rollup_file(rollup: service.Rollup, fmt: str) -> Response:
     return download(export.to_csv(sheet) if fmt == "csv" else export.to_xlsx(sheet), *names, fmt)
 
 
-@router.get("/counties/{code}/weekly-table")
+@router.get("/counties/{code}/weekly-table", responses=TABLE)
 def county_weekly_table(county: CurrentCounty, session: SessionDep, settings: SettingsDep,
                         week: WeekQuery = None, format: FormatQuery = "json") -> Response:
     table = service.county_table(session, settings, county, week)
@@ -59,14 +63,14 @@ def county_weekly_table(county: CurrentCounty, session: SessionDep, settings: Se
     return county_file(session, table, format)
 
 
-@router.get("/provinces/{code}/weekly-table")
-def province_weekly_table(code: str, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+@router.get("/provinces/{code}/weekly-table", responses=TABLE)
+def province_weekly_table(code: CodePath, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
                           week: WeekQuery = None, format: FormatQuery = "json") -> Response:
     rollup = service.province_table(session, settings, principal, code, week)
     return JSONResponse(rollup.json()) if format == "json" else rollup_file(rollup, format)
 
 
-@router.get("/national/weekly-table")
+@router.get("/national/weekly-table", responses=TABLE)
 def national_weekly_table(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
                           week: WeekQuery = None, format: FormatQuery = "json") -> Response:
     rollup = service.national_table(session, settings, principal, week)
@@ -80,7 +84,7 @@ def county_completeness(county: CurrentCounty, session: SessionDep, settings: Se
 
 
 @router.get("/provinces/{code}/completeness")
-def province_completeness(code: str, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+def province_completeness(code: CodePath, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
                           week: WeekQuery = None) -> dict[str, Any]:
     return service.province_completeness(session, settings, principal, code, week)
 
@@ -105,7 +109,7 @@ def county_candidates(county: CurrentCounty, session: SessionDep, settings: Sett
 
 @router.post("/counties/{code}/submissions/{week}", response_model=SubmissionDetail,
              status_code=status.HTTP_201_CREATED, tags=["review"])
-def submit_week(week: str, county: CurrentCounty, session: SessionDep, settings: SettingsDep) -> Submission:
+def submit_week(week: WeekPath, county: CurrentCounty, session: SessionDep, settings: SettingsDep) -> Submission:
     check_week(settings, week)
     return service.submit_week(session, settings, county, week)
 
@@ -116,15 +120,15 @@ def list_submissions(county: CurrentCounty, session: SessionDep) -> list[Submiss
 
 
 @router.get("/counties/{code}/submissions/{week}", response_model=SubmissionDetail, tags=["review"])
-def get_submission(week: str, county: CurrentCounty, session: SessionDep) -> Submission:
+def get_submission(week: WeekPath, county: CurrentCounty, session: SessionDep) -> Submission:
     return service.current_submission(session, county, week)
 
 
 @router.post("/counties/{code}/submissions/{week}/accept", response_model=SubmissionOut, tags=["review"])
-def accept_week(week: str, county: CurrentCounty, session: SessionDep) -> Submission:
+def accept_week(week: WeekPath, county: CurrentCounty, session: SessionDep) -> Submission:
     return service.accept_week(session, county, week)
 
 
 @router.post("/counties/{code}/submissions/{week}/return", response_model=SubmissionOut, tags=["review"])
-def return_week(week: str, data: ReasonIn, county: CurrentCounty, session: SessionDep) -> Submission:
+def return_week(week: WeekPath, data: ReasonIn, county: CurrentCounty, session: SessionDep) -> Submission:
     return service.return_week(session, county, week, data.reason)

@@ -5,15 +5,15 @@ from typing import Annotated
 from fastapi import Depends
 
 from app.auth.deps import CurrentPrincipal, PagePrincipal
-from app.deps import SessionDep
+from app.deps import CodePath, SessionDep
 from app.stats.policy import CountyAccess, county_access
 
 
-def api_county(code: str, session: SessionDep, principal: CurrentPrincipal) -> CountyAccess:
+def api_county(code: CodePath, session: SessionDep, principal: CurrentPrincipal) -> CountyAccess:
     return county_access(session, principal, code)
 
 
-def page_county(code: str, session: SessionDep, principal: PagePrincipal) -> CountyAccess:
+def page_county(code: CodePath, session: SessionDep, principal: PagePrincipal) -> CountyAccess:
     return county_access(session, principal, code)
 
 

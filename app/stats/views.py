@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.auth.deps import PagePrincipal
 from app.common import ReasonIn, campaign_weeks, check_week, parse_week, today
 from app.config import Settings
-from app.deps import SessionDep, SettingsDep
+from app.deps import CodePath, SessionDep, SettingsDep, WeekPath
 from app.errors import Invalid
 from app.review import service as review
 from app.review.models import Flag
@@ -94,7 +94,7 @@ def _rollup_page(request: Request, settings: Settings, rollup: service.Rollup, t
 
 
 @router.get("/provinces/{code}/table")
-def province_page(code: str, request: Request, session: SessionDep, settings: SettingsDep,
+def province_page(code: CodePath, request: Request, session: SessionDep, settings: SettingsDep,
                   principal: PagePrincipal, week: WeekQuery = None) -> Response:
     rollup = service.province_table(session, settings, principal, code, week)
     assert rollup.province is not None
@@ -109,7 +109,7 @@ def national_page(request: Request, session: SessionDep, settings: SettingsDep, 
 
 
 @router.get("/provinces/{code}/table.{fmt}")
-def province_download(code: str, fmt: Literal["csv", "xlsx"], session: SessionDep, settings: SettingsDep,
+def province_download(code: CodePath, fmt: Literal["csv", "xlsx"], session: SessionDep, settings: SettingsDep,
                       principal: PagePrincipal, week: WeekQuery = None) -> Response:
     return rollup_file(service.province_table(session, settings, principal, code, week), fmt)
 
@@ -146,7 +146,7 @@ def _submission_page(request: Request, session: Session, county: CountyAccess, s
 
 
 @router.post("/counties/{code}/submissions/{week}")
-def submit_week(week: str, request: Request, session: SessionDep, settings: SettingsDep,
+def submit_week(week: WeekPath, request: Request, session: SessionDep, settings: SettingsDep,
                 county: PageCounty) -> Response:
     check_week(settings, week)
     submission = service.submit_week(session, settings, county, week)
@@ -155,12 +155,12 @@ def submit_week(week: str, request: Request, session: SessionDep, settings: Sett
 
 
 @router.get("/counties/{code}/submissions/{week}")
-def submission_page(week: str, request: Request, session: SessionDep, county: PageCounty) -> Response:
+def submission_page(week: WeekPath, request: Request, session: SessionDep, county: PageCounty) -> Response:
     return _submission_page(request, session, county, service.current_submission(session, county, week))
 
 
 @router.post("/counties/{code}/submissions/{week}/{action}")
-def decide_submission(week: str, action: str, request: Request, session: SessionDep, county: PageCounty,
+def decide_submission(week: WeekPath, action: str, request: Request, session: SessionDep, county: PageCounty,
                       reason: Annotated[str, Form()] = "") -> Response:
     if action == "accept":
         submission = service.accept_week(session, county, week)

@@ -4,7 +4,7 @@ from fastapi import APIRouter, status
 
 from app.auth.deps import CurrentPrincipal
 from app.common import Page
-from app.deps import PageDep, SessionDep
+from app.deps import PageDep, PathId, SessionDep
 from app.units import service
 from app.units.models import UnitCreate, UnitPublic, UnitUpdate
 from app.units.policy import unit_access
@@ -25,12 +25,12 @@ def list_units(session: SessionDep, principal: CurrentPrincipal, page: PageDep) 
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic)
-def get_unit(unit_id: int, session: SessionDep, principal: CurrentPrincipal) -> UnitPublic:
+def get_unit(unit_id: PathId, session: SessionDep, principal: CurrentPrincipal) -> UnitPublic:
     return service.unit_public(session, unit_access(session, principal, unit_id).unit)
 
 
 @router.patch("/units/{unit_id}", response_model=UnitPublic)
-def update_unit(unit_id: int, data: UnitUpdate, session: SessionDep,
+def update_unit(unit_id: PathId, data: UnitUpdate, session: SessionDep,
                 principal: CurrentPrincipal) -> UnitPublic:
     access = unit_access(session, principal, unit_id)
     return service.unit_public(session, service.update_unit(session, access, data))

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from app.catalogue import entry
-from app.common import nest
+from app.common import TYPED, nest
 from app.errors import Invalid
 from app.messages import translate_errors
 
@@ -88,7 +88,7 @@ def error_map(errors: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 def validate(model: type[M], body: dict[str, Any]) -> M:
     """The model, or Invalid with the messages the API would give."""
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, context=TYPED)
     except ValidationError as exc:
         raise Invalid(translate_errors([
             {**e, "loc": ("body", *e["loc"])} for e in exc.errors()

@@ -10,7 +10,7 @@ from app.auth.deps import PagePrincipal
 from app.auth.policy import Principal
 from app.common import ReasonIn
 from app.config import Settings
-from app.deps import SessionDep, SettingsDep
+from app.deps import PathId, SessionDep, SettingsDep, WeekPath
 from app.errors import Invalid
 from app.pairings.policy import pairing_access
 from app.reports import service as reports
@@ -66,7 +66,7 @@ def review_page(request: Request, session: SessionDep, settings: SettingsDep, pr
 
 
 @router.post("/review/flags/{flag_id}/resolve")
-def resolve_flag(flag_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+def resolve_flag(flag_id: PathId, request: Request, session: SessionDep, settings: SettingsDep,
                  principal: PagePrincipal, resolution: Annotated[str, Form()] = "",
                  note: Annotated[str, Form()] = "") -> Response:
     try:
@@ -80,7 +80,7 @@ def resolve_flag(flag_id: int, request: Request, session: SessionDep, settings: 
 
 
 @router.post("/review/reports/{pairing_id}/{week}/{action}")
-def review_report(pairing_id: int, week: str, action: str, request: Request, session: SessionDep,
+def review_report(pairing_id: PathId, week: WeekPath, action: str, request: Request, session: SessionDep,
                   settings: SettingsDep, principal: PagePrincipal,
                   reason: Annotated[str, Form()] = "") -> Response:
     if action not in ("approve", "return"):

@@ -73,7 +73,7 @@ def test_a_report_without_a_story_cannot_be_featured(client, world):
 
 def test_a_week_without_a_report_is_not_found(client, world):
     assert client.post(feature_url(world.mine, "2020-W28"), headers=world.headers("county")).status_code == 404
-    assert client.post(feature_url(world.mine, "2020-W99"), headers=world.headers("county")).status_code == 404
+    assert client.post(feature_url(world.mine, "2020-W99"), headers=world.headers("county")).status_code == 422
 
 
 def test_featuring_needs_a_token(client, world):
@@ -95,6 +95,36 @@ def test_a_story_with_personal_data_is_refused_naming_story(client, session, wor
     assert answer.json()["detail"][0]["loc"] == ["story"]
     assert "不能公开" in answer.json()["detail"][0]["msg"]
     assert cases(client) == []
+
+
+@pytest.mark.parametrize("written, kind", [
+    ("138-1234-5678", "手机号"), ("138 1234 5678", "手机号"), ("138.1234.5678", "手机号"),
+    ("+8613912345678", "手机号"), ("+86 139 1234 5678", "手机号"), ("0086-139-1234-5678", "手机号"),
+    ("(+86) 13912345678", "手机号"), ("１３７１２３４５６７８", "手机号"), ("１３８　１２３４　５６７８", "手机号"),
+    ("139１２３4５678", "手机号"), ("138—1234—5678", "手机号"), ("１３８－１２３４－５６７８", "手机号"),
+    ("0871-65432100", "固定电话"), ("(0871) 6543210", "固定电话"), ("（０８７１）６５４３２１０", "固定电话"),
+    ("087165432100", "固定电话"),
+    ("530102 19800101 123X", "身份证号"), ("5301 0219 8001 0112 3x", "身份证号"),
+    ("５３０１０２１９８００１０１１２３Ｘ", "身份证号"), ("530102-19800101-1234", "身份证号"),
+])
+def test_a_personal_number_in_any_spelling_is_refused_and_named(client, session, world, written, kind):
+    make_report(session, world.second, WEEK, story_title="好故事", story_body=f"联系方式：{written}，欢迎来看大棚。")
+    answer = client.post(feature_url(world.second), headers=world.headers("county"))
+    assert answer.status_code == 422, answer.text
+    message = answer.json()["detail"][0]["msg"]
+    assert f"{kind}“" in message and written.lstrip("(（") in message, message
+    assert cases(client) == []
+    assert written not in client.get("/public").text
+
+
+@pytest.mark.parametrize("story", [
+    "投入 120.5 万元，2020-07-15 验收，帮扶 30 户 120 人。",
+    "销售额 1000 2000 3000 万元逐年上升。",
+    "项目编号 2020-0715-03，大棚 12 座。",
+])
+def test_figures_and_dates_are_not_taken_for_personal_numbers(client, session, world, story):
+    make_report(session, world.second, WEEK, story_title="好故事", story_body=story)
+    assert client.post(feature_url(world.second), headers=world.headers("county")).status_code == 200
 
 
 def test_a_story_edited_after_featuring_waits_for_the_county_again(client, session, world, settings):

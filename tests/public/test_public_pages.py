@@ -141,7 +141,7 @@ def test_a_refused_feature_says_why_on_the_page(client, session, world):
     session.flush()
     answer = client.post(f"/pairings/{world.mine.id}/reports/{WEEK}/feature", data={"csrf_token": token},
                          headers={"HX-Request": "true"})
-    assert answer.status_code == 422 and "电话号码" in answer.text
+    assert answer.status_code == 422 and "手机号“13912345678”" in answer.text
     assert answer.headers["HX-Retarget"] == "#flash"
     session.refresh(report)
     assert report.featured_at is None

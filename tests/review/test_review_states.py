@@ -314,11 +314,20 @@ def test_out_of_scope_review_is_404(client, session, reported, who):
     assert stored_report(session, reported.pairing.id).status == "submitted"
 
 
-@pytest.mark.parametrize("week", ["2020-W28", "2020-W30", "2020-W99", "nonsense"])
+@pytest.mark.parametrize("week", ["2020-W28", "2020-W30"])
 def test_review_of_a_week_without_a_report_is_404(client, session, reported, week):
     assert client.post(f"{reported.report_url(week)}/approve", headers=reported.officer).status_code == 404
     assert client.post(f"{reported.report_url(week)}/return", json={"reason": "x"},
                        headers=reported.officer).status_code == 404
+
+
+@pytest.mark.parametrize("week", ["2020-W99", "nonsense", "9999-W52"])
+def test_review_of_a_week_that_cannot_be_is_422_naming_the_week(client, session, reported, week):
+    for action, body in (("approve", None), ("return", {"reason": "x"})):
+        answer = client.post(f"{reported.report_url(week)}/{action}", json=body, headers=reported.officer)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"][0]["loc"] == ["path", "week"]
+    assert stored_report(session, reported.pairing.id).status == "submitted"
 
 
 def test_review_of_an_unknown_pairing_is_404(client, session, reported):
