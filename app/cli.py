@@ -18,7 +18,8 @@ def _session() -> Session:
 def cmd_migrate(_args: argparse.Namespace) -> int:
     from app.migrate import upgrade
 
-    upgrade(get_settings().database_url)
+    settings = get_settings()
+    upgrade(settings.database_url, owner_url=settings.migration_database_url)
     print("数据库已升级到最新版本")
     return 0
 

@@ -17,6 +17,9 @@ class Settings(BaseSettings):
 
     environment: str = "development"
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # PostgreSQL: the schema's owner, for `bangfu migrate` only. When its user differs from
+    # database_url's, the app's user is granted what the app needs and no more (app/migrate.py).
+    migration_database_url: str | None = None
     secret_key: str = INSECURE_SECRET
 
     campaign_start: date = date(2020, 4, 8)

@@ -36,7 +36,14 @@ from app.review.api import router as review_router
 from app.stats.api import router as stats_router
 from app.stats.views import router as table_pages
 from app.units.api import router as units_router
-from app.web.pages import LoginRequired, SecurityHeaders, error_page, login_required_handler, use_timezone
+from app.web.pages import (
+    LoginRequired,
+    SecurityHeaders,
+    error_page,
+    login_required_handler,
+    render,
+    use_timezone,
+)
 from app.worklist.views import router as worklist_pages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0",
         description="结对帮扶台账与每周项目进展统计。金额单位为万元，以十进制字符串表示。",
         max_body_size=JSON_MAX,  # uploads raise their own limit (app/imports)
+        docs_url=None, redoc_url=None,  # /docs below, from the site's own copy of Swagger UI
         dependencies=[Depends(plain_parameters)],
     )
     app.state.settings = settings
@@ -179,6 +187,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    public_pages):
         app.include_router(router)
     document_answers(app)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> Response:
+        return render(request, "docs.html", {"title": app.title, "openapi_url": app.openapi_url},
+                      block=None)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:

@@ -24,7 +24,35 @@ PG_ADMIN_URL = os.environ.get("BANGFU_TEST_PG_ADMIN", "postgresql://root@127.0.0
 TEST_TODAY = date(2020, 7, 15)
 
 
-def _postgres_available() -> bool:
+# On PostgreSQL the suite runs the app as this role, with the privileges `bangfu migrate` grants an
+# app's role (app/migrate.py); the schema belongs to the administrator, who migrates.
+APP_ROLE = "bangfu_app"
+
+
+def app_url(name: str) -> str:
+    """How the app reaches the PostgreSQL database `name`."""
+    return f"postgresql+psycopg://{APP_ROLE}@127.0.0.1:5432/{name}"
+
+
+def owner_url(url: str) -> str | None:
+    """Who migrates the database at `url`: None when it is the app's own (SQLite)."""
+    return url.replace(f"//{APP_ROLE}@", "//root@", 1) if f"//{APP_ROLE}@" in url else None
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Migrate as `bangfu migrate` does with BANGFU_MIGRATION_DATABASE_URL set: as the owner,
+    granting the app's role its share."""
+    upgrade(url, revision, owner_url=owner_url(url))
+
+
+def _create_app_role(admin: psycopg.Connection) -> None:
+    try:
+        admin.execute(f"CREATE ROLE {APP_ROLE} LOGIN")
+    except psycopg.errors.DuplicateObject:
+        pass
+
+
+def postgres_available() -> bool:
     try:
         with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
             return True
@@ -44,16 +72,17 @@ def db_url(request, tmp_path_factory) -> Iterator[str]:
         upgrade(url)
         yield url
         return
-    if not _postgres_available():
+    if not postgres_available():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}; CI must test on it")
         pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
     name = f"bangfu_test_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        _create_app_role(admin)
         admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://root@127.0.0.1:5432/{name}"
+    url = app_url(name)
     try:
-        upgrade(url)
+        migrate(url)
         yield url
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
@@ -115,15 +144,17 @@ def client(app) -> Iterator[TestClient]:
 
 @contextmanager
 def scratch_database(db_url: str, directory: Path) -> Iterator[str]:
-    """An empty database of the same kind as `db_url`, outside any test transaction, dropped afterwards."""
+    """An empty database of the same kind as `db_url`, outside any test transaction, dropped
+    afterwards; on PostgreSQL its URL is the app role's (migrate it with `migrate`)."""
     if db_url.startswith("sqlite"):
         yield f"sqlite:///{directory / 'scratch.db'}"
         return
     name = f"bangfu_scratch_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        _create_app_role(admin)
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"postgresql+psycopg://root@127.0.0.1:5432/{name}"
+        yield app_url(name)
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

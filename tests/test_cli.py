@@ -13,11 +13,14 @@ from app.pairings.models import Pairing, Plan
 from app.regions.models import Region, Village
 from app.reports.models import Report
 from app.units.models import Unit, UnitKind
+from tests.conftest import owner_url
 
 
 @pytest.fixture
 def cli_db(scratch_db_url, monkeypatch):
     monkeypatch.setenv("BANGFU_DATABASE_URL", scratch_db_url)
+    if owner_url(scratch_db_url):  # PostgreSQL: the owner migrates, the app runs as its own role
+        monkeypatch.setenv("BANGFU_MIGRATION_DATABASE_URL", owner_url(scratch_db_url))
     get_settings.cache_clear()
     yield scratch_db_url
     get_settings.cache_clear()

@@ -14,8 +14,8 @@ from app.auth.service import issue_token
 from app.config import Settings
 from app.db import create_db_engine
 from app.main import create_app
-from app.migrate import upgrade
 from app.reports.models import Report
+from tests.conftest import migrate
 from tests.factories import make_pairing, make_plan, make_unit, make_user, make_village, report_body
 from tests.live import Answer, at_once, request, serve
 from tests.scenario import COUNTY, WEEK
@@ -43,7 +43,7 @@ class Live:
 
 @pytest.fixture
 def live(scratch_db_url, settings):
-    upgrade(scratch_db_url)
+    migrate(scratch_db_url)
     live_settings = Settings(**{**settings.model_dump(), "database_url": scratch_db_url})
     app = create_app(live_settings)
     engine = create_db_engine(scratch_db_url)

@@ -19,8 +19,7 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.demo import load_demo
 from app.main import create_app
-from app.migrate import upgrade
-from tests.conftest import TEST_TODAY, scratch_database
+from tests.conftest import TEST_TODAY, migrate, scratch_database
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 ROLES = {"admin": "admin", "county": "zhenxiong", "liaison": "lianluo1"}
@@ -31,7 +30,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
 def campaign(db_url, tmp_path_factory):
     """The app over a database of its own holding the demonstration campaign, and a token per role."""
     with scratch_database(db_url, tmp_path_factory.mktemp("fuzz")) as url:
-        upgrade(url)
+        migrate(url)
         config = Settings(database_url=url, today=TEST_TODAY, _env_file=None)
         engine = create_db_engine(url)
         with Session(engine, expire_on_commit=False) as session:

@@ -4,7 +4,6 @@ never a 500 or a dropped connection; it recovers by itself, and every acknowledg
 
 import os
 import threading
-import uuid
 
 import psycopg
 import pytest
@@ -16,9 +15,8 @@ from app.auth.service import issue_token
 from app.config import Settings
 from app.db import create_db_engine, writer
 from app.main import create_app
-from app.migrate import upgrade
 from app.reports.models import Report
-from tests.conftest import PG_ADMIN_URL, TEST_TODAY
+from tests.conftest import PG_ADMIN_URL, TEST_TODAY, migrate, scratch_database
 from tests.factories import make_pairing, make_plan, make_unit, make_user, report_body
 from tests.live import request, serve
 from tests.proxy import Proxy
@@ -52,7 +50,7 @@ def stored(url: str) -> set[int]:
 
 
 @pytest.fixture
-def pg_behind_proxy():
+def pg_behind_proxy(tmp_path):
     """A scratch PostgreSQL database reached through a proxy the test can cut."""
     try:
         psycopg.connect(PG_ADMIN_URL, connect_timeout=3).close()
@@ -60,18 +58,13 @@ def pg_behind_proxy():
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not reachable; CI must test outages on it")
         pytest.skip("PostgreSQL is not reachable")
-    name = f"bangfu_outage_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    proxy = Proxy("127.0.0.1", 5432)
-    direct = f"postgresql+psycopg://root@127.0.0.1:5432/{name}"
-    try:
-        upgrade(direct)
-        yield direct, f"postgresql+psycopg://root@127.0.0.1:{proxy.port}/{name}", proxy
-    finally:
-        proxy.close()
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database("postgresql", tmp_path) as direct:
+        migrate(direct)
+        proxy = Proxy("127.0.0.1", 5432)
+        try:
+            yield direct, direct.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"), proxy
+        finally:
+            proxy.close()
 
 
 def test_an_unreachable_postgresql_answers_503_and_recovers_with_nothing_lost(pg_behind_proxy):
@@ -111,7 +104,7 @@ def sqlite_url(tmp_path) -> str:
     """SQLite's own outage, one write lock held too long: PostgreSQL has row locks instead, and
     the proxy test covers its outage."""
     url = f"sqlite:///{tmp_path / 'outage.db'}"
-    upgrade(url)
+    migrate(url)
     return url
 
 

@@ -75,13 +75,18 @@ def update_recorded(
     session: Session, actor: Actor | None, obj: SQLModel, changes: Mapping[str, Any], entity: str,
     entity_id: object, region_code: str | None = None,
 ) -> bool:
-    """Apply a partial update and audit it; an update that changes nothing leaves no trace."""
+    """Apply a partial update and audit it; an update that changes nothing leaves no trace. A
+    changed secret (a new password) is recorded by name, never by value."""
     before = snapshot(obj)
+    secrets = sorted(name for name in SECRET_FIELDS
+                     if name in changes and changes[name] != getattr(obj, name, None))
     obj.sqlmodel_update(dict(changes))
     after = snapshot(obj)
-    if after == before:
+    if after == before and not secrets:
         return False
     session.flush()
+    if secrets:
+        after = {**(after or {}), "changed_secrets": secrets}
     record(session, actor, "update", entity, entity_id, before=before, after=after,
            region_code=region_code)
     return True

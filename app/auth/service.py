@@ -69,12 +69,11 @@ def begin_attempt(session: Session, settings: Settings, username: str, address: 
         row.updated_at = now
         rows.append(row)
     user = session.exec(select(User).where(User.username == username)).first()
-    about = {"username": username[:USERNAME_MAX], "address": address}
     locked = [row.locked_until for row in rows if row.locked_until is not None]
     if locked:
         wait = int((max(locked) - now).total_seconds()) + 1
-        record(session, None, "login_refused", "user", user.id if user else username[:USERNAME_MAX],
-               after={**about, "retry_after": wait}, actor_name=username[:USERNAME_MAX])
+        _record_attempt(session, "login_refused", username, address, user.id if user else None,
+                        retry_after=wait)
         return Attempt(username, address, None, _DUMMY_HASH, refused_for=wait)
     for row, limit in zip(rows, (settings.login_max_failures, settings.login_max_failures_per_address),
                           strict=True):
@@ -95,30 +94,37 @@ def end_attempt(session: Session, attempt: Attempt, valid: bool, rehashed: str |
     # Still the password that was checked, and still allowed in: a change meanwhile wins.
     if valid and user is not None and user.active and user.password_hash == attempt.password_hash:
         session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == pair_key))
-        session.execute(update(LoginThrottle)
-                        .where(col(LoginThrottle.key) == address_key, col(LoginThrottle.failures) > 0)
-                        .values(failures=col(LoginThrottle.failures) - 1))
+        _uncount(session, address_key)
         if rehashed:
             user.password_hash = rehashed
         return user
     pair = session.get(LoginThrottle, pair_key)
-    record(session, None, "login_failed", "user", user.id if user else attempt.username[:USERNAME_MAX],
-           after={"username": attempt.username[:USERNAME_MAX], "address": attempt.address,
-                  "failures": pair.failures if pair else 0},
-           actor_name=attempt.username[:USERNAME_MAX])
+    _record_attempt(session, "login_failed", attempt.username, attempt.address,
+                    user.id if user else None, failures=pair.failures if pair else 0)
     return None
 
 
 def drop_attempt(session: Session, attempt: Attempt) -> None:
     """The password could not be checked (too many checks at once): the attempt is not counted,
     and the refusal is recorded."""
-    keys = _throttle_keys(attempt.username, attempt.address)
+    _uncount(session, *_throttle_keys(attempt.username, attempt.address))
+    _record_attempt(session, "login_refused", attempt.username, attempt.address, attempt.user_id,
+                    reason="busy")
+
+
+def _uncount(session: Session, *keys: str) -> None:
+    """Take back the failure counted before the check: it was none."""
     session.execute(update(LoginThrottle)
                     .where(col(LoginThrottle.key).in_(keys), col(LoginThrottle.failures) > 0)
                     .values(failures=col(LoginThrottle.failures) - 1))
-    record(session, None, "login_refused", "user", attempt.user_id or attempt.username[:USERNAME_MAX],
-           after={"username": attempt.username[:USERNAME_MAX], "address": attempt.address,
-                  "reason": "busy"}, actor_name=attempt.username[:USERNAME_MAX])
+
+
+def _record_attempt(session: Session, action: str, username: str, address: str, user_id: int | None,
+                    **details: object) -> None:
+    # Never the password; an unknown name stands in for the user it is not.
+    name = username[:USERNAME_MAX]
+    record(session, None, action, "user", user_id if user_id is not None else name,
+           after={"username": name, "address": address, **details}, actor_name=name)
 
 
 def prune(session: Session, now: datetime) -> dict[str, int]:

@@ -10,23 +10,24 @@ from app.auth.flows import log_in
 from app.auth.service import end_session, start_session
 from app.deps import SessionDep, SettingsDep
 from app.errors import TooManyAttempts, Unauthorized, Unavailable
-from app.web.pages import PRE_COOKIE, SESSION_COOKIE, csrf_protect, redirect, render, set_cookie
+from app.web.pages import (
+    PRE_COOKIE,
+    SESSION_COOKIE,
+    csrf_protect,
+    redirect,
+    render,
+    safe_next,
+    set_cookie,
+)
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-
-
-def _safe_next(target: str | None) -> str:
-    # Only paths on this site: never //elsewhere or a full URL.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
 
 
 @router.get("/login")
 def login_page(request: Request, principal: MaybePrincipal, next: str | None = None) -> Response:
     if principal is not None:
-        return redirect(request, _safe_next(next))
-    return render(request, "auth/login.html", {"next": _safe_next(next)})
+        return redirect(request, safe_next(next))
+    return render(request, "auth/login.html", {"next": safe_next(next)})
 
 
 @router.post("/login")
@@ -34,7 +35,7 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep,
                 username: Annotated[str, Form(max_length=50)] = "",
                 password: Annotated[str, Form(max_length=128)] = "",
                 next: Annotated[str, Form()] = "/") -> Response:
-    context = {"next": _safe_next(next), "username": username}
+    context = {"next": safe_next(next), "username": username}
     if not username or not password:
         return render(request, "auth/login.html", {**context, "error": "请输入用户名和密码"},
                       status_code=422)
@@ -47,7 +48,7 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep,
         if isinstance(exc, TooManyAttempts):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    response = redirect(request, _safe_next(next))
+    response = redirect(request, safe_next(next))
     set_cookie(request, response, SESSION_COOKIE, key, max_age=settings.session_ttl_hours * 3600)
     response.delete_cookie(PRE_COOKIE, path="/")
     return response

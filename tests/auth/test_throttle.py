@@ -18,7 +18,7 @@ from app.common import utcnow
 from app.config import Settings
 from app.db import create_db_engine
 from app.main import create_app
-from app.migrate import upgrade
+from tests.conftest import migrate
 from tests.factories import PASSWORD, make_user
 from tests.live import Answer, at_once, request, serve
 
@@ -66,7 +66,7 @@ def checks(monkeypatch):
 
 
 def _live(scratch_db_url, settings, **changes):
-    upgrade(scratch_db_url)
+    migrate(scratch_db_url)
     live_settings = Settings(**{**settings.model_dump(), "database_url": scratch_db_url, **changes})
     app = create_app(live_settings)
     engine = create_db_engine(scratch_db_url)

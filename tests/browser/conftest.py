@@ -4,16 +4,10 @@ In CI a missing Chromium fails the run instead of skipping the browser tests."""
 
 import os
 import shutil
-import socket
-import threading
-import time
-import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import psycopg
 import pytest
-import uvicorn
 from sqlmodel import Session
 
 from app.auth.models import Role, User
@@ -22,20 +16,14 @@ from app.common import parse_week
 from app.config import Settings
 from app.db import create_db_engine
 from app.main import create_app
-from app.migrate import upgrade
 from app.pairings.models import Pairing, Plan
 from app.reports.models import Report
 from app.units.models import Unit
-from tests.conftest import PG_ADMIN_URL, TEST_TODAY
+from tests.conftest import TEST_TODAY, migrate, scratch_database
 from tests.factories import PASSWORD, credit_code, ensure_region, make_village
+from tests.live import serve
 
 CHROMIUM = os.environ.get("BANGFU_CHROMIUM", "/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _seed(url: str) -> dict:
@@ -78,31 +66,13 @@ def _seed(url: str) -> dict:
 
 @pytest.fixture(scope="module")
 def live_server(db_url, tmp_path_factory):
-    if db_url.startswith("sqlite"):
-        url, cleanup = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}", None
-    else:
-        cleanup = f"bangfu_live_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{cleanup}"')
-        url = f"postgresql+psycopg://root@127.0.0.1:5432/{cleanup}"
-    upgrade(url)
-    ids = _seed(url)
-    app = create_app(Settings(database_url=url, today=TEST_TODAY, _env_file=None))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the live server did not start"
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", **ids}
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
-    if cleanup:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{cleanup}" WITH (FORCE)')
+    with scratch_database(db_url, tmp_path_factory.mktemp("live")) as url:
+        migrate(url)
+        ids = _seed(url)
+        app = create_app(Settings(database_url=url, today=TEST_TODAY, _env_file=None))
+        with serve(app) as base:
+            yield {"base": base, **ids}
+        app.state.engine.dispose()
 
 
 @pytest.fixture(scope="session")

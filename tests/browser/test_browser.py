@@ -96,3 +96,17 @@ def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(page, live_se
     small.write_text("结对编号,周次\n", encoding="utf-8")
     page.set_input_files("#import-file", str(small))
     expect(page.locator("#err-file")).to_have_text("")
+
+
+def test_api_docs_work_offline_under_the_sites_content_security_policy(page, live_server):
+    """Swagger UI comes from the site's own copy: with every other host unreachable and the CSP
+    in force, /docs lists the API's operations (the fixture fails on any CSP violation)."""
+    base = live_server["base"]
+    elsewhere = []
+    page.route(re.compile(r"^(?!" + re.escape(base) + ").*"),
+               lambda route: (elsewhere.append(route.request.url), route.abort()))
+    answer = page.goto(f"{base}/docs")
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+    expect(page.locator(".opblock-tag").first).to_be_visible(timeout=15000)
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/auth/token")).to_be_visible()
+    assert elsewhere == []

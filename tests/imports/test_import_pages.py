@@ -13,9 +13,8 @@ from app.config import Settings
 from app.imports import jobs, service, views
 from app.imports.models import ImportJob, ImportKind, JobStatus
 from app.main import create_app
-from app.migrate import upgrade
 from app.reports.models import Report
-from tests.conftest import TEST_TODAY
+from tests.conftest import TEST_TODAY, migrate
 from tests.factories import ensure_region, make_pairing, make_plan, make_unit, make_user, make_village
 from tests.imports.files import csv_bytes, labels, xlsx_bytes
 from tests.web.pages import browser_login
@@ -149,7 +148,7 @@ def test_a_job_is_seen_by_its_owner_only(client, session, world):
 
 @pytest.fixture
 def live(scratch_db_url, monkeypatch):
-    upgrade(scratch_db_url)
+    migrate(scratch_db_url)
     app = create_app(Settings(database_url=scratch_db_url, today=TEST_TODAY, _env_file=None))
     with Session(app.state.engine, expire_on_commit=False) as session:
         ensure_region(session, "530102001000")

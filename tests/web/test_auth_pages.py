@@ -1,5 +1,7 @@
 """Login, logout, sessions and CSRF on the pages."""
 
+import pytest
+
 from app.auth.models import Role
 from tests.factories import PASSWORD, make_user
 from tests.web.pages import browser_login, csrf_of
@@ -146,3 +148,36 @@ def test_an_expired_session_during_a_live_check_returns_to_the_page_not_the_chec
         "HX-Current-URL": "http://testserver/pairings/7/plan"})
     assert answer.status_code == 204
     assert answer.headers["HX-Redirect"] == "/login?next=/pairings/7/plan"
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example/x", "/\t/evil.example/x", "/\n/evil.example", "/\\evil.example", "https://evil.example/",
+    "/%0d%0aSet-Cookie:x=1".replace("%0d%0a", "\r\n"), "javascript:alert(1)", "/ok\x00", "/\u2028x", "",
+])
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_next_that_could_leave_the_site_or_break_the_answer_goes_home(client, session, target, htmx):
+    user = make_user(session)
+    token = csrf_of(client.get("/login").text)
+    answer = client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                         "csrf_token": token, "next": target},
+                         headers={"HX-Request": "true"} if htmx else {}, follow_redirects=False)
+    assert answer.status_code in (204, 303, 422), answer.text
+    if answer.status_code != 422:  # control characters in a form are refused outright
+        assert answer.headers["HX-Redirect" if htmx else "location"] == "/"
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_next_with_chinese_or_spaces_in_its_query_is_kept_and_encoded(client, session, htmx):
+    user = make_user(session)
+    token = csrf_of(client.get("/login").text)
+    answer = client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                         "csrf_token": token, "next": "/public?q=大坪村"},
+                         headers={"HX-Request": "true"} if htmx else {}, follow_redirects=False)
+    assert answer.status_code == (204 if htmx else 303), answer.text
+    assert answer.headers["HX-Redirect" if htmx else "location"] == "/public?q=%E5%A4%A7%E5%9D%AA%E6%9D%91"
+
+
+def test_the_login_page_shows_a_tampered_next_as_home(client):
+    page = client.get("/login", params={"next": "/\t/evil.example"})
+    assert page.status_code in (200, 422)
+    assert "evil.example" not in page.text
