@@ -1,6 +1,7 @@
 """Shared value types: money in 万元, UTC times, list pages, ISO weeks and the campaign clock."""
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -98,8 +99,41 @@ def quantize_money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _ascii_number(value: object) -> object:
-    # Decimal() reads full-width and other Unicode digits; a typed amount must be plain digits.
+# model_validate(..., context=TYPED): what a person typed into a form or a sheet holds, where a
+# number arrives as text ("5"), as Excel's float (5.0), or as a Chinese input method writes it
+# ("１２０", "1,000", "55万"). JSON bodies are validated without it and stay strict.
+TYPED = {"typed": True}
+WAN_UNITS = ("万元", "万")
+COUNT_UNITS = ("人", "名")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+
+
+def _typed(info: ValidationInfo) -> bool:
+    return bool((info.context or {}).get("typed"))
+
+
+def typed_number(text: str, units: tuple[str, ...]) -> str:
+    """A number as people type it, made plain: full-width digits and punctuation (NFKC), spaces
+    around it, thousands separators in their places and a trailing unit of the field. "１２０" ->
+    "120", "1,000" -> "1000", " 55 万元" -> "55". Anything else comes back as it was, for the
+    number's own check to refuse ("1,00", "55元")."""
+    plain = unicodedata.normalize("NFKC", text).strip()
+    for unit in units:
+        if plain.endswith(unit):
+            plain = plain[: -len(unit)].rstrip()
+            break
+    if "," in plain:
+        if not _GROUPED.fullmatch(plain):
+            return text
+        plain = plain.replace(",", "")
+    return plain
+
+
+def _ascii_number(value: object, info: ValidationInfo) -> object:
+    # Decimal() reads full-width and other Unicode digits: JSON must give plain digits, and what
+    # a person typed is made plain first.
+    if isinstance(value, str) and _typed(info):
+        value = typed_number(value, WAN_UNITS)
     if isinstance(value, str) and not value.strip().isascii():
         raise PydanticCustomError("decimal_parsing", "Input should be a valid decimal")
     return value
@@ -120,16 +154,16 @@ Wan = Annotated[
 WanOut = Annotated[Decimal, PlainSerializer(format_decimal, return_type=str, when_used="json")]
 
 
-# model_validate(..., context=TYPED): what a person typed into a form or a sheet holds, where a
-# number arrives as text ("5") or as Excel's float (5.0). JSON bodies are validated without it.
-TYPED = {"typed": True}
-
-
 def _whole_number(value: object, info: ValidationInfo) -> object:
     """A JSON count is a JSON integer: not true (pydantic's lax mode reads it as 1), not "5", not
-    5.0. Forms and imports (TYPED) may give text or a float that pydantic then reads as a whole number."""
-    if isinstance(value, bool) or not (isinstance(value, int) or (info.context or {}).get("typed")):
+    5.0. Forms and imports (TYPED) may give text or a float that pydantic then reads as a whole
+    number, as people type it ("１２", "1,200", "8人")."""
+    if isinstance(value, bool) or not (isinstance(value, int) or _typed(info)):
         raise PydanticCustomError("int_type", "Input should be a valid integer")
+    if isinstance(value, str):
+        value = typed_number(value, COUNT_UNITS)
+        if not value.isascii():
+            raise PydanticCustomError("int_parsing", "Input should be a valid integer")
     return value
 
 

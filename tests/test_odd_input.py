@@ -177,3 +177,15 @@ def test_bad_json_is_422(client, world, session, body):
                         headers={**world.headers("liaison"), "Content-Type": "application/json"})
     assert answer.status_code == 422, answer.text
     assert reports_stored(session) == 0
+
+
+@pytest.mark.parametrize("field, value", [
+    ("funds_arrived_wan", "１２０"), ("funds_arrived_wan", "1,000"), ("funds_arrived_wan", "55万"),
+    ("jobs_done", "８"), ("jobs_done", "1,000"), ("jobs_done", "8人"),
+])
+def test_the_json_api_stays_strict_about_numbers_people_type(client, world, session, field, value):
+    """Forms and sheets read them (tests/web, tests/imports); a machine sends plain JSON numbers."""
+    answer = client.put(f"/api/v1/pairings/{world.id('mine')}/reports/{WEEK}",
+                        json=report_body(**{field: value}), headers=world.headers("liaison"))
+    assert_names(answer, "body", field)
+    assert reports_stored(session) == 0

@@ -13,6 +13,8 @@ from sqlmodel import Session
 from app.auth.policy import Principal
 from app.auth.service import get_user
 from app.common import (
+    COUNT_UNITS,
+    WAN_UNITS,
     ReasonIn,
     check_week,
     clock_now,
@@ -21,6 +23,7 @@ from app.common import (
     percentage,
     previous_week,
     today,
+    typed_number,
     week_deadline,
     week_of,
 )
@@ -86,12 +89,16 @@ def report_values(report: Report | None) -> dict[str, str]:
     return values
 
 
-def _number(text: str | None) -> Decimal | None:
-    """What the save would accept as a number, or None: live figures never show what saving refuses."""
-    if not text or not text.strip().isascii():
+def _number(text: str | None, kind: str) -> Decimal | None:
+    """What the save would accept as a number, as typed ("１２０", "1,000", "55万"), or None: live
+    figures never show what saving refuses."""
+    if not text:
+        return None
+    plain = typed_number(text, WAN_UNITS if kind == "wan" else COUNT_UNITS)
+    if not plain.isascii():
         return None
     try:
-        value = Decimal(text.strip())
+        value = Decimal(plain)
     except InvalidOperation:
         return None
     return value if value.is_finite() and 0 <= value < Decimal("1e12") else None
@@ -105,7 +112,7 @@ def live_figures(values: dict[str, str], plan: Plan | None, previous: Report | N
         if f.kind == "choice":
             typed[f.name] = {"true": True, "false": False}.get(values.get(f.name, ""))
             continue
-        number = _number(values.get(f.name))
+        number = _number(values.get(f.name), f.kind)
         typed[f.name] = number
         if plan_field and plan is not None and number is not None:
             pcts[f.name] = f"{percentage(number, getattr(plan, plan_field)):.2f}"

@@ -110,3 +110,24 @@ def test_api_docs_work_offline_under_the_sites_content_security_policy(page, liv
     expect(page.locator(".opblock-tag").first).to_be_visible(timeout=15000)
     expect(page.locator(".opblock-summary-path", has_text="/api/v1/auth/token")).to_be_visible()
     assert elsewhere == []
+
+
+def test_numbers_typed_with_a_chinese_input_method_are_saved_as_plain_numbers(page, live_server):
+    """Full-width digits (what the input method gives by default) and thousands separators."""
+    login(page, "liaison")
+    url = f"/pairings/{live_server['planned']}/reports/2020-W29"
+    page.goto(url)
+    funds = page.locator("input[name=funds_arrived_wan]")
+    funds.fill("")
+    funds.press_sequentially("１２０")
+    expect(page.locator("#pct-funds_arrived_wan")).to_have_text("完成计划 150.00%")
+    for name, value in (("materials_arrived_wan", "1,000"), ("sales_done_wan", "０"), ("jobs_done", "８人"),
+                        ("trained_done", "0"), ("stationed_now", "0")):
+        page.fill(f"input[name={name}]", value)
+    page.fill("textarea[name=progress]", "新增 2 人进棚务工")
+    page.click("text=报送本周进展")
+    expect(page.locator("p.success")).to_contain_text("本周进展已报送")
+    page.goto(url)
+    expect(funds).to_have_value("120")
+    expect(page.locator("input[name=materials_arrived_wan]")).to_have_value("1000")
+    expect(page.locator("input[name=jobs_done]")).to_have_value("8")

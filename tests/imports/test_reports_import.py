@@ -198,3 +198,29 @@ def test_yes_no_cells_read_as_the_documents_write_them(client, session, world):
                                       row(second.id, industry_plan_done=1)], "xlsx", world["headers"])
     assert answer.status_code == 200
     assert set(session.scalars(select(Report.industry_plan_done))) == {True}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_numbers_as_chinese_input_methods_type_them_are_read_as_plain_numbers(client, session, world, fmt):
+    first = world["first"]
+    typed = row(first.id, funds_arrived_wan="１２０", materials_arrived_wan="1,000", sales_done_wan=" 55万元 ",
+                jobs_done="８人", trained_done="1,200", beneficiaries="３０　名")
+    answer = post(client, "reports", [HEAD, typed], fmt, world["headers"])
+    assert answer.status_code == 200, answer.text
+    stored = session.scalars(select(Report).where(Report.pairing_id == first.id)).one()
+    assert (stored.funds_arrived_wan, stored.materials_arrived_wan, stored.sales_done_wan) == (120, 1000, 55)
+    assert (stored.jobs_done, stored.trained_done, stored.beneficiaries) == (8, 1200, 30)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("funds_arrived_wan", "1,00", "必须是数字"),  # not a thousands separator
+    ("funds_arrived_wan", "55元", "必须是数字"),  # 元 is not 万元
+    ("jobs_done", "8万", "必须是整数"),  # a count's unit is 人
+    ("jobs_done", "٨", "必须是整数"),  # other scripts' digits stay refused
+])
+def test_what_only_looks_like_a_number_is_still_refused_naming_the_field(client, session, world, field, value,
+                                                                       message):
+    answer = post(client, "reports", [HEAD, row(world["first"].id, **{field: value})], "csv", world["headers"])
+    assert answer.status_code == 422, answer.text
+    assert message in answer.json()["detail"][0]["msg"]
+    assert count(session, Report) == 0

@@ -195,3 +195,25 @@ def test_last_week_is_marked_late_before_saving(client, world):
     browser_login(client, world["liaison"])
     page = client.get(f"/pairings/{world['mine'].id}/reports/2020-W27").text
     assert "已过截止时间" in page
+
+
+def test_report_form_reads_full_width_digits_separators_and_units(client, session, world):
+    token = browser_login(client, world["liaison"])
+    url = f"/pairings/{world['mine'].id}/reports/2020-W29"
+    answer = client.post(url, data=report_form(funds_arrived_wan="１２０", materials_arrived_wan="1,000",
+                                               sales_done_wan="12.5万", jobs_done="８", trained_done="1,500人",
+                                               csrf_token=token))
+    assert answer.status_code == 200 and "本周进展已报送" in answer.text, answer.text
+    stored = session.scalars(select(Report).where(Report.week == "2020-W29")).one()
+    assert (stored.funds_arrived_wan, stored.materials_arrived_wan, stored.sales_done_wan) == (
+        Decimal(120), Decimal(1000), Decimal("12.5"))
+    assert (stored.jobs_done, stored.trained_done) == (8, 1500)
+
+
+def test_report_live_check_reads_numbers_as_typed(client, world):
+    token = browser_login(client, world["liaison"])
+    answer = client.post(f"/pairings/{world['mine'].id}/reports/2020-W29/check",
+                         data=report_form(funds_arrived_wan="４万", jobs_done="1人"),
+                         headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert "完成计划 8.00%" in answer.text and "完成计划 5.00%" in answer.text
+    assert "由 10 减为 4" in answer.text
