@@ -72,7 +72,8 @@ def _body(form: Any) -> dict[str, Any]:
     return body
 
 
-def report_values(report: Report | None) -> dict[str, str]:
+def figure_values(report: Report | None) -> dict[str, str]:
+    """The cumulative figures and yes/no answers as the form shows them."""
     if report is None:
         return {"industry_plan_done": "false"}
     values = {}
@@ -82,10 +83,16 @@ def report_values(report: Report | None) -> dict[str, str]:
             values[f.name] = "true" if value else "false"
         else:
             values[f.name] = "" if value is None else shown(value)
-    values["progress"] = report.progress
-    values["story.title"] = report.story_title or ""
-    values["story.body"] = report.story_body or ""
-    values["correction_note"] = report.correction_note or ""
+    return values
+
+
+def report_values(report: Report | None) -> dict[str, str]:
+    values = figure_values(report)
+    if report is not None:
+        values["progress"] = report.progress
+        values["story.title"] = report.story_title or ""
+        values["story.body"] = report.story_body or ""
+        values["correction_note"] = report.correction_note or ""
     return values
 
 
@@ -151,9 +158,13 @@ def report_page(request: Request, session: Session, settings: Settings, access: 
                 values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                 notice: str | None = None, status_code: int = 200) -> Response:
     ctx = _context(session, settings, access)
-    values = values if values is not None else report_values(access.report)
-    ctx.update(values=values, errors=errors or {}, notice=notice,
-               live=live_figures(values, access.pairing.plan, ctx["previous"]))
+    previous = ctx["previous"]
+    # A week not yet filed opens with the latest report's figures: only what moved is retyped.
+    carried = values is None and access.report is None and previous is not None
+    if values is None:
+        values = figure_values(previous) if carried else report_values(access.report)
+    ctx.update(values=values, errors=errors or {}, notice=notice, carried=carried,
+               live=live_figures(values, access.pairing.plan, previous))
     return render(request, "reports/report.html", ctx, status_code=status_code)
 
 
@@ -173,7 +184,10 @@ async def report_save(request: Request, session: SessionDep, settings: SettingsD
     report.pairing.require_write(REPORT_WRITE)  # a reader is refused whatever the form holds
     form = await request.form()
     try:
-        data = validate(ReportIn, _body(form))
+        body = _body(form)
+        if form.get("action") == UNCHANGED:
+            body = _unchanged(session, report, body)
+        data = validate(ReportIn, body)
         saved, created = flows.save_report(session, settings, report, data)
     except Invalid as exc:
         session.rollback()
@@ -183,6 +197,19 @@ async def report_save(request: Request, session: SessionDep, settings: SettingsD
     if not created:
         notice = "本周进展已更新，等待县扶贫办审核"
     return report_page(request, session, settings, _again(report, saved), notice=notice)
+
+
+UNCHANGED = "unchanged"  # the form's 本周无新进展 button
+
+
+def _unchanged(session: Session, access: ReportAccess, body: dict[str, Any]) -> dict[str, Any]:
+    """本周无新进展: the latest report's figures again, with this week's progress text (required as
+    always) and story; whatever was typed into the figures is not used."""
+    previous = service.previous_report(session, access.pairing.id, access.week)
+    if previous is None:
+        raise Invalid.one(["body", "progress"], "此前没有报送过周报，请填写本周的累计数后报送")
+    figures = {f.name: getattr(previous, f.name) for f, _plan in REPORT_FORM}
+    return {**{k: v for k, v in body.items() if k not in figures and k != "correction_note"}, **figures}
 
 
 @router.post("/pairings/{pairing_id}/reports/{week}/approve")

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
+SAVED = re.compile("本周进展已(报送|更新)")
 
 
 def test_plan_form_checks_live_and_submits(page, live_server):
@@ -41,6 +42,23 @@ def test_plan_form_checks_live_and_submits(page, live_server):
     expect(page.locator("input[name='industry.planned_funds_wan']")).to_have_value("50")
 
 
+def test_the_week_after_a_report_opens_with_its_figures_and_one_change_is_enough(page, live_server):
+    login(page, "liaison")
+    url = f"/pairings/{live_server['planned']}/reports/2020-W29"
+    page.goto(url)
+    expect(page.locator("#carried")).to_contain_text("已沿用上次（2020-W28）")
+    expect(page.locator("input[name=funds_arrived_wan]")).to_have_value("30")
+    expect(page.locator("input[name=jobs_done]")).to_have_value("6")
+    page.fill("input[name=jobs_done]", "7")
+    page.fill("textarea[name=progress]", "新增 1 人进棚务工")
+    page.click("text=报送本周进展")
+    expect(page.locator("p.success")).to_contain_text("本周进展已报送")
+    page.goto(url)
+    expect(page.locator("#carried")).to_have_count(0)
+    expect(page.locator("input[name=funds_arrived_wan]")).to_have_value("30")
+    expect(page.locator("input[name=jobs_done]")).to_have_value("7")
+
+
 def test_weekly_report_shows_percentages_as_one_types_and_submits(page, live_server):
     login(page, "liaison")
     page.goto(f"/pairings/{live_server['planned']}/reports/2020-W29")
@@ -56,7 +74,7 @@ def test_weekly_report_shows_percentages_as_one_types_and_submits(page, live_ser
         page.fill(f"input[name={name}]", value)
     page.fill("textarea[name=progress]", "新增 2 人进棚务工")
     page.click("text=报送本周进展")
-    expect(page.locator("p.success")).to_contain_text("本周进展已报送")
+    expect(page.locator("p.success")).to_contain_text(SAVED)  # filed or, filed before, updated
     expect(page.locator("#report-status")).to_contain_text("已报送")
 
 
@@ -126,7 +144,7 @@ def test_numbers_typed_with_a_chinese_input_method_are_saved_as_plain_numbers(pa
         page.fill(f"input[name={name}]", value)
     page.fill("textarea[name=progress]", "新增 2 人进棚务工")
     page.click("text=报送本周进展")
-    expect(page.locator("p.success")).to_contain_text("本周进展已报送")
+    expect(page.locator("p.success")).to_contain_text(SAVED)  # filed or, filed before, updated
     page.goto(url)
     expect(funds).to_have_value("120")
     expect(page.locator("input[name=materials_arrived_wan]")).to_have_value("1000")

@@ -2,6 +2,7 @@
 come back with the user's values and the reasons when input is refused."""
 
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -217,3 +218,60 @@ def test_report_live_check_reads_numbers_as_typed(client, world):
                          headers={"HX-Request": "true", "X-CSRF-Token": token})
     assert "完成计划 8.00%" in answer.text and "完成计划 5.00%" in answer.text
     assert "由 10 减为 4" in answer.text
+
+
+def test_a_week_not_yet_filed_opens_with_the_latest_reports_figures_marked_as_carried(client, session, world):
+    session.get(Report, session.scalars(select(Report.id).where(Report.week == LAST_WEEK)).one()).industry_plan_done = True
+    session.flush()
+    browser_login(client, world["liaison"])
+    page = client.get(f"/pairings/{world['mine'].id}/reports/2020-W29").text
+    assert "已沿用上次（2020-W28）报送的累计数和选择" in page and page.count("沿用上次</span>") == 8
+    assert 'name="funds_arrived_wan" value="10"' in page and 'name="jobs_done" value="8"' in page
+    assert 'name="industry_plan_done" value="true" checked' in page  # not silently back to 否
+    assert "本周无新进展" in page
+    # The week already filed shows its own report, not the one before.
+    make_report(session, world["mine"], "2020-W29", funds_arrived_wan=Decimal(12))
+    page = client.get(f"/pairings/{world['mine'].id}/reports/2020-W29").text
+    assert 'name="funds_arrived_wan" value="12"' in page and "已沿用上次" not in page
+
+
+def test_a_save_with_one_field_changed_stores_it_and_carries_the_rest(client, session, world):
+    token = browser_login(client, world["liaison"])
+    url = f"/pairings/{world['mine'].id}/reports/2020-W29"
+    page = client.get(url).text
+    form = {name: value for name, value in re.findall(r'name="([a-z_.]+)" value="([^"]*)"', page)
+            if name not in ("csrf_token", "action")}  # a browser sends only the button pressed
+    form.update(jobs_done="11", progress="新增 3 人务工", industry_plan_done="false", csrf_token=token)
+    answer = client.post(url, data=form)
+    assert answer.status_code == 200 and "本周进展已报送" in answer.text, answer.text
+    stored = session.scalars(select(Report).where(Report.week == "2020-W29")).one()
+    before = session.scalars(select(Report).where(Report.week == LAST_WEEK)).one()
+    assert stored.jobs_done == 11
+    assert [getattr(stored, f) for f in ("funds_arrived_wan", "materials_arrived_wan", "sales_done_wan",
+                                         "trained_done", "stationed_now", "beneficiaries")] == [
+        getattr(before, f) for f in ("funds_arrived_wan", "materials_arrived_wan", "sales_done_wan",
+                                     "trained_done", "stationed_now", "beneficiaries")]
+
+
+def test_no_new_progress_files_last_weeks_figures_with_a_progress_text(client, session, world):
+    token = browser_login(client, world["liaison"])
+    url = f"/pairings/{world['mine'].id}/reports/2020-W29"
+    typed = report_form(funds_arrived_wan="999", progress="", action="unchanged", csrf_token=token)
+    answer = client.post(url, data=typed)
+    assert answer.status_code == 422 and "本周项目进展" in answer.text
+    assert session.scalars(select(Report).where(Report.week == "2020-W29")).first() is None
+    answer = client.post(url, data={**typed, "progress": "本周无新进展，继续跟进大棚销售"})
+    assert answer.status_code == 200 and "本周进展已报送" in answer.text, answer.text
+    stored = session.scalars(select(Report).where(Report.week == "2020-W29")).one()
+    before = session.scalars(select(Report).where(Report.week == LAST_WEEK)).one()
+    assert stored.funds_arrived_wan == before.funds_arrived_wan == Decimal(10)  # not the 999 typed
+    assert (stored.jobs_done, stored.beneficiaries, stored.progress) == (before.jobs_done, before.beneficiaries,
+                                                                         "本周无新进展，继续跟进大棚销售")
+
+
+def test_no_new_progress_without_any_earlier_report_is_refused(client, session, world):
+    token = browser_login(client, world["liaison"])
+    url = f"/pairings/{world['mine'].id}/reports/2020-W27"
+    answer = client.post(url, data=report_form(action="unchanged", csrf_token=token))
+    assert answer.status_code == 422 and "此前没有报送过周报" in answer.text
+    assert session.scalars(select(Report).where(Report.week == "2020-W27")).first() is None
