@@ -72,6 +72,17 @@
     }
   });
 
+  // The header's menu on a narrow screen: closed until asked for. Without this script (or on a
+  // wide screen) the menu is simply shown.
+  document.documentElement.classList.add("js");
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".menu-toggle");
+    if (!toggle) return;
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.closest(".topbar").classList.toggle("open", open);
+  });
+
   // Print buttons.
   document.addEventListener("click", function (event) {
     if (event.target.matches && event.target.matches("[data-print]")) window.print();

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.auth.deps import PagePrincipal
 from app.auth.policy import Principal
-from app.common import ReasonIn
+from app.common import ReasonIn, clock_now, local_tz, week_deadline
 from app.config import Settings
 from app.deps import PathId, SessionDep, SettingsDep, WeekPath
 from app.errors import Invalid
@@ -35,6 +35,9 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, principal
     context: dict[str, Any] = {"week": week, "kind": kind, "SUBMISSION_STATUS_LABELS": SUBMISSION_STATUS_LABELS}
     if kind == "unit":
         context["tasks"] = service.liaison_tasks(session, principal, week)
+        deadline = week_deadline(settings, week)
+        context.update(deadline_local=deadline.astimezone(local_tz(settings)),
+                       past_deadline=clock_now(settings) > deadline)
     elif kind == "county":
         context.update(service.county_tasks(session, settings, principal, week))
     else:

@@ -4,6 +4,7 @@ In CI a missing Chromium fails the run instead of skipping the browser tests."""
 
 import os
 import shutil
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -94,10 +95,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
-                                  base_url=live_server["base"])
+@contextmanager
+def _page(browser, live_server, **device):
+    context = browser.new_context(locale="zh-CN", base_url=live_server["base"], **device)
     page = context.new_page()
     page.set_default_timeout(10_000)
     problems = []
@@ -110,6 +110,20 @@ def page(browser, live_server):
     yield page
     context.close()
     assert problems == [], problems  # no script errors, no CSP violations
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with _page(browser, live_server, viewport={"width": 1366, "height": 768}) as desk:
+        yield desk
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A phone: 390x844, touch, mobile emulation (the layout viewport follows the page)."""
+    with _page(browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True,
+               has_touch=True, device_scale_factor=3) as handset:
+        yield handset
 
 
 def login(page, username: str) -> None:

@@ -1,0 +1,52 @@
+"""The pages on a phone (390x844, touch, mobile emulation): nothing wider than the screen, a
+header that folds away, and the liaison's main action a real tap away."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "liaison": ["/", "/pairings/{planned}/reports/2020-W29", "/pairings/{planned}/plan", "/pairings/{pairing}/plan"],
+    "county": ["/", "/review", "/counties/530102000000/table", "/imports", "/pairings/{planned}/reports/2020-W28",
+               "/pairings/{planned}/plan"],
+}
+
+
+def fits(page) -> tuple[int, int]:
+    # clientWidth, not innerWidth: under mobile emulation a too-wide page widens innerWidth itself.
+    return page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+
+
+@pytest.mark.parametrize("who", sorted(PAGES))
+def test_every_page_fits_the_phone_screen(phone, live_server, who):
+    login(phone, who)
+    for path in PAGES[who]:
+        phone.goto(path.format(**live_server))
+        scroll, client = fits(phone)
+        assert scroll <= client, f"{path}: {scroll}px wide on a {client}px screen"
+
+
+def test_the_liaisons_main_action_is_a_real_tap_and_the_deadline_is_shown(phone, live_server):
+    login(phone, "liaison")
+    expect(phone.locator("#deadline")).to_contain_text("报送截止：07月17日 18:00")
+    action = phone.locator(".task", has_text="新华村").get_by_role("link", name="填报本周进展")
+    box = action.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44, box
+    action.tap()
+    phone.wait_for_url(f"**/pairings/{live_server['planned']}/reports/2020-W29")
+    expect(phone.locator("h1")).to_have_text("每周项目进展")
+
+
+def test_the_header_folds_into_a_menu(phone, live_server):
+    login(phone, "county")
+    logout = phone.get_by_role("button", name="退出")
+    expect(logout).to_be_hidden()
+    menu = phone.get_by_role("button", name="菜单")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.tap()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(logout).to_be_visible()
+    expect(phone.locator("#menu").get_by_role("link", name="审核", exact=True)).to_be_visible()
