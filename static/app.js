@@ -63,7 +63,9 @@
 
   // After a refused save, take the user to the first field that needs them.
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.xhr.status !== 422) return;
+    // A swap from history (the back button) has no request behind it.
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 422) return;
     var target = document.querySelector(".field.invalid input:not([type=hidden]), .field.invalid textarea, .alert");
     if (target) {
       if (!target.hasAttribute("tabindex") && target.classList.contains("alert")) target.setAttribute("tabindex", "-1");

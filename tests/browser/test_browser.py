@@ -92,6 +92,12 @@ def test_county_table_switches_weeks_in_place(page, live_server):
     expect(row.locator("td").nth(4)).to_contain_text("10")
     expect(page.locator("a", has_text="下载 Excel")).to_have_attribute(
         "href", "/counties/530102000000/table.xlsx?week=2020-W27")
+    # The back button restores the week before, without a script error (the fixture checks).
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"week=2020-W29"))
+    expect(page.locator("#annex")).to_contain_text("2020-W29")
+    page.go_forward()
+    expect(page.locator("#annex")).to_contain_text("2020-W27")
 
 
 def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(page, live_server, tmp_path):
