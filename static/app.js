@@ -65,6 +65,16 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     // A swap from history (the back button) has no request behind it.
     var xhr = event.detail.xhr;
+    if (xhr && xhr.status === 200) {
+      // A save's result: read out and focused where it is announced, and shown beside the
+      // button the user is looking at (.saved), so the page does not jump away from it.
+      var done = document.querySelector("#main p.success[role=status]");
+      if (done) {
+        done.setAttribute("tabindex", "-1");
+        done.focus({ preventScroll: true });
+      }
+      return;
+    }
     if (!xhr || xhr.status !== 422) return;
     var target = document.querySelector(".field.invalid input:not([type=hidden]), .field.invalid textarea, .alert");
     if (target) {

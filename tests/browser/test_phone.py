@@ -50,3 +50,31 @@ def test_the_header_folds_into_a_menu(phone, live_server):
     expect(menu).to_have_attribute("aria-expanded", "true")
     expect(logout).to_be_visible()
     expect(phone.locator("#menu").get_by_role("link", name="审核", exact=True)).to_be_visible()
+
+
+def test_a_slow_save_says_so_and_its_result_is_shown_beside_the_button(phone, live_server):
+    login(phone, "liaison")
+    url = f"/pairings/{live_server['pairing']}/reports/2020-W29"
+    phone.goto(url)
+
+    def slowly(route):  # a weak signal: the answer takes a while
+        phone.wait_for_timeout(1500)
+        route.continue_()
+
+    phone.route(f"**{url}", lambda route: slowly(route) if route.request.method == "POST" else route.continue_())
+    for name, value in (("funds_arrived_wan", "5"), ("materials_arrived_wan", "0"), ("sales_done_wan", "0"),
+                        ("jobs_done", "1"), ("trained_done", "0"), ("stationed_now", "0")):
+        phone.fill(f"input[name={name}]", value)
+    phone.fill("textarea[name=progress]", "开始对接")
+    saving = phone.locator("#saving")
+    expect(saving).to_be_hidden()  # the live checks do not say 正在保存
+    button = phone.get_by_role("button", name="报送本周进展")
+    button.tap()
+    expect(saving).to_be_visible()
+    expect(phone.locator(".form-actions button").first).to_be_disabled()
+    saved = phone.locator(".form-actions .saved")
+    expect(saved).to_contain_text("本周进展已报送")
+    box, height = saved.bounding_box(), phone.viewport_size["height"]
+    assert 0 <= box["y"] and box["y"] + box["height"] <= height, (box, height)  # on screen, by the button
+    assert phone.evaluate("document.activeElement.matches('p.success[role=status]')")
+    expect(saving).to_be_hidden()
