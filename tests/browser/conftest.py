@@ -132,3 +132,10 @@ def login(page, username: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/")
+
+
+def fill_report(page, progress: str = "新增 2 人进棚务工", **figures: str) -> None:
+    """Type the weekly report's figures (field name -> text as typed) and its progress."""
+    for name, value in figures.items():
+        page.fill(f"input[name={name}]", value)
+    page.fill("textarea[name=progress]", progress)

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import fill_report, login
 
 pytestmark = pytest.mark.browser
 SAVED = re.compile("本周进展已(报送|更新)")
@@ -69,10 +69,8 @@ def test_weekly_report_shows_percentages_as_one_types_and_submits(page, live_ser
     page.fill("input[name=funds_arrived_wan]", "40")
     expect(page.locator("#pct-funds_arrived_wan")).to_have_text("完成计划 50.00%")
     expect(page.locator("#decrease-warning")).to_be_empty()
-    for name, value in (("materials_arrived_wan", "0"), ("sales_done_wan", "0"), ("jobs_done", "8"),
-                        ("trained_done", "0"), ("stationed_now", "0")):
-        page.fill(f"input[name={name}]", value)
-    page.fill("textarea[name=progress]", "新增 2 人进棚务工")
+    fill_report(page, materials_arrived_wan="0", sales_done_wan="0", jobs_done="8", trained_done="0",
+                stationed_now="0")
     page.click("text=报送本周进展")
     expect(page.locator("p.success")).to_contain_text(SAVED)  # filed or, filed before, updated
     expect(page.locator("#report-status")).to_contain_text("已报送")
@@ -145,10 +143,8 @@ def test_numbers_typed_with_a_chinese_input_method_are_saved_as_plain_numbers(pa
     funds.fill("")
     funds.press_sequentially("１２０")
     expect(page.locator("#pct-funds_arrived_wan")).to_have_text("完成计划 150.00%")
-    for name, value in (("materials_arrived_wan", "1,000"), ("sales_done_wan", "０"), ("jobs_done", "８人"),
-                        ("trained_done", "0"), ("stationed_now", "0")):
-        page.fill(f"input[name={name}]", value)
-    page.fill("textarea[name=progress]", "新增 2 人进棚务工")
+    fill_report(page, materials_arrived_wan="1,000", sales_done_wan="０", jobs_done="８人", trained_done="0",
+                stationed_now="0")
     page.click("text=报送本周进展")
     expect(page.locator("p.success")).to_contain_text(SAVED)  # filed or, filed before, updated
     page.goto(url)

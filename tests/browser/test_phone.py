@@ -4,7 +4,7 @@ header that folds away, and the liaison's main action a real tap away."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import fill_report, login
 
 pytestmark = pytest.mark.browser
 
@@ -62,10 +62,8 @@ def test_a_slow_save_says_so_and_its_result_is_shown_beside_the_button(phone, li
         route.continue_()
 
     phone.route(f"**{url}", lambda route: slowly(route) if route.request.method == "POST" else route.continue_())
-    for name, value in (("funds_arrived_wan", "5"), ("materials_arrived_wan", "0"), ("sales_done_wan", "0"),
-                        ("jobs_done", "1"), ("trained_done", "0"), ("stationed_now", "0")):
-        phone.fill(f"input[name={name}]", value)
-    phone.fill("textarea[name=progress]", "开始对接")
+    fill_report(phone, "开始对接", funds_arrived_wan="5", materials_arrived_wan="0", sales_done_wan="0",
+                jobs_done="1", trained_done="0", stationed_now="0")
     saving = phone.locator("#saving")
     expect(saving).to_be_hidden()  # the live checks do not say 正在保存
     button = phone.get_by_role("button", name="报送本周进展")
