@@ -68,6 +68,8 @@ bench-data: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/tables.py --url $(BENCH_URL)
 
-# bench/imports.py: 50,000 weekly reports imported through the import service (scratch database bangfu_bench_imports).
+# bench/imports.py: 5,000 weekly reports imported in bulk and row by row, side by side (scratch database bangfu_bench_imports;
+# BENCH_IMPORTS_URL=sqlite:///data/bench-imports.db for SQLite).
+BENCH_IMPORTS_URL ?= postgresql+psycopg://root@127.0.0.1:5432/bangfu_bench_imports
 bench-imports: $(VENV)/.installed-dev
-	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/imports.py --url $(BENCH_IMPORTS_URL)

@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Generic, TypeVar
@@ -340,6 +340,21 @@ def page_of(session: Session, statement: SelectOfScalar[T], limit: int, offset: 
     """One page of the single entity or value `statement` selects, and the count of all of them."""
     items = list(session.exec(statement.limit(limit).offset(offset)))
     return items, count(session, statement)
+
+
+IN_CHUNK = 1000  # values in one IN (…) list: well under SQLite's limit on bound parameters
+
+
+def chunked(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """`values` in lists of at most `size`, for queries over many keys."""
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def nest(flat: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,14 +1,22 @@
-"""Time a 50,000-row weekly-report import through the real import service, and measure its memory.
+"""Time a weekly-report import through the real import service, side by side with the row-by-row
+import it replaced, and measure its memory.
 
 Usage: python bench/imports.py [--url postgresql+psycopg://root@127.0.0.1:5432/bangfu_bench_imports]
-                               [--pairings 2500] [--weeks 20]
+                               [--url sqlite:///data/bench-imports.db]
+                               [--pairings 500] [--weeks 10] [--rounds 2]
 
 The database is dropped and re-created, migrated with Alembic, and given one county of
-`--pairings` pairings with plans. Files of pairings × weeks report rows (2,500 × 20 = 50,000) are
-written as CSV and xlsx, then imported as the county officer would: every row through ReportIn,
-put_report (week rules, cumulative checks, lock, audit) and the S1–S6 flag rules, in one
-transaction with a savepoint per row. A third run has one bad row at the very end: the file is
-rejected and nothing is stored.
+`--pairings` pairings with plans; a copy of it is kept as the template every run starts from. Files
+of pairings × weeks report rows (500 × 10 = 5,000) are written as CSV and xlsx, then imported as
+the county officer would: every row through ReportIn, the week rules, cumulative checks, lock,
+audit and the S2–S6 flag rules. Each file is imported by the bulk import (every row checked, then
+all saved in a few queries and batched writes) and by the row-by-row import (a savepoint and the
+flow of one PUT per row), alternating A B A B, and the ratio is printed. A third file has one bad
+row at the very end: the file is rejected and nothing is stored.
+
+"transaction" is how long the import's write transaction was open, from its BEGIN (on SQLite
+BEGIN IMMEDIATE, which takes the write lock, as the app's write engine does) to its COMMIT: how
+long every other writer has to wait.
 
 Each run happens in a fresh process, so that its peak resident memory (getrusage maxrss) is its
 own. tracemalloc slows this allocation-heavy work about 2.5 times, so the timed runs go without
@@ -21,6 +29,7 @@ import csv
 import multiprocessing
 import os
 import resource
+import shutil
 import tempfile
 import time
 import tracemalloc
@@ -44,8 +53,6 @@ def settings_for(url: str):
 
 
 def build_database(url: str, pairings: int) -> list[int]:
-    import psycopg
-    from sqlalchemy.engine import make_url
     from sqlmodel import Session
 
     from app.auth.models import Role, User
@@ -55,11 +62,7 @@ def build_database(url: str, pairings: int) -> list[int]:
     from app.regions.models import Region, Village
     from app.units.models import Unit, credit_check_char
 
-    parsed = make_url(url)
-    admin = f"postgresql://{parsed.username}@{parsed.host}:{parsed.port or 5432}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{parsed.database}"')
+    drop(url)
     upgrade(url)
     engine = create_db_engine(url)
     with Session(engine) as session:
@@ -149,48 +152,79 @@ def write_xlsx(path: str, pairing_ids, weeks) -> None:
     book.close()
 
 
+def _recreate(url: str, suffix: str = "", template: str | None = None) -> None:
+    """Database `url` + `suffix` made again: empty, or a copy of `url` + `template`."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = str(parsed.database)
+    if url.startswith("sqlite"):
+        os.makedirs(os.path.dirname(os.path.abspath(name)), exist_ok=True)
+        for extra in ("", "-wal", "-shm"):
+            if os.path.exists(name + suffix + extra):
+                os.unlink(name + suffix + extra)
+        if template is not None:
+            shutil.copyfile(name + template, name + suffix)
+        return
+    import psycopg
+
+    admin = f"postgresql://{parsed.username}@{parsed.host}:{parsed.port or 5432}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}{suffix}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}{suffix}"' + (f' TEMPLATE "{name}{template}"' if template is not None else ""))
+
+
+def drop(url: str) -> None:
+    _recreate(url)
+
+
+def keep_template(url: str) -> None:
+    """The database as built, kept to start every run from (the audit trail refuses deletes)."""
+    _recreate(url, "_template", template="")
+
+
 def reset(url: str) -> None:
-    from sqlalchemy import text
-
-    from app.db import create_db_engine
-
-    engine = create_db_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE report, flag, audit_event RESTART IDENTITY"))
-    engine.dispose()
+    _recreate(url, template="_template")
 
 
-def run_import(url: str, path: str, trace: bool, queue) -> None:
+def run_import(url: str, path: str, trace: bool, importer: str, queue) -> None:
     """In a fresh process: import the file once, report time, memory and what was stored."""
-    from sqlalchemy import func, select
+    from sqlalchemy import event, func, select
     from sqlmodel import Session
 
     from app.auth.models import User
     from app.auth.policy import Principal
-    from app.db import create_db_engine
+    from app.db import create_db_engine, writer
+    from app.imports import service
     from app.imports.models import ImportKind
-    from app.imports.service import import_file
     from app.reports.models import Report
 
     settings = settings_for(url)
     engine = create_db_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
+    marks: list[float] = []
+    event.listen(engine, "begin", lambda _conn: marks.append(time.perf_counter()))
+    event.listen(engine, "commit", lambda _conn: marks.append(time.perf_counter()))
+    importers = service.IMPORTERS if importer == "bulk" else service.ROW_BY_ROW
+    with Session(writer(engine), expire_on_commit=False) as session:
         actor = Principal.of(session.scalars(select(User).where(User.username == "county")).one())
         session.commit()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if trace:
             tracemalloc.start()
         started = time.perf_counter()
+        marks.clear()
         with open(path, "rb") as raw:
-            result = import_file(session, settings, actor, ImportKind.reports, raw, os.path.basename(path))
+            result = service.import_file(session, settings, actor, ImportKind.reports, raw, os.path.basename(path),
+                                         importers=importers)
         session.commit()
         elapsed = time.perf_counter() - started
+        held = marks[-1] - marks[0] if len(marks) >= 2 else 0.0
         peak = tracemalloc.get_traced_memory()[1] if trace else None
         tracemalloc.stop()
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         stored = session.scalar(select(func.count()).select_from(Report))
     engine.dispose()
-    queue.put({"elapsed": elapsed, "rows": result.rows, "created": result.created, "errors": result.errors[:3],
+    queue.put({"elapsed": elapsed, "held": held, "rows": result.rows, "created": result.created, "errors": result.errors[:3],
                "error_count": len(result.errors), "tracemalloc_peak": peak, "rss_before": rss_before * 1024,
                "rss_peak": rss_after * 1024, "stored": stored})
 
@@ -208,7 +242,7 @@ def prepare(url: str, pairings: int, weeks: int, files: dict[str, str], queue) -
     write_csv(files["csv"], ids, weeks)
     write_xlsx(files["xlsx"], ids, weeks)
     write_csv(files["bad"], ids, weeks, bad_last=True)
-    reset(url)
+    keep_template(url)
     queue.put({"pairings": len(ids), "built": built})
 
 
@@ -229,41 +263,59 @@ def mb(n: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="postgresql+psycopg://root@127.0.0.1:5432/bangfu_bench_imports")
-    parser.add_argument("--pairings", type=int, default=2500)
-    parser.add_argument("--weeks", type=int, default=20)
+    parser.add_argument("--pairings", type=int, default=500)
+    parser.add_argument("--weeks", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2, help="A B pairs per file")
     parser.add_argument("--trace", default="csv", help="runs to repeat under tracemalloc: csv,xlsx,bad, all or none")
     args = parser.parse_args()
     rows = args.pairings * args.weeks
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory() as tmp:
         files = {"csv": os.path.join(tmp, "reports.csv"), "xlsx": os.path.join(tmp, "reports.xlsx"),
                  "bad": os.path.join(tmp, "reports-bad-last-row.csv")}
         ready = in_child(prepare, args.url, args.pairings, args.weeks, files)
-        print(f"database: {ready['pairings']:,} pairings with plans in {ready['built']:.1f} s")
+        print(f"database {args.url.split('@')[-1]}: {ready['pairings']:,} pairings with plans in {ready['built']:.1f} s")
         for name, path in files.items():
             print(f"file {name:4s}: {rows:,} rows, {os.path.getsize(path) / 1e6:.1f} MB")
         parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         print(f"(this parent process: maxrss {mb(parent).strip()})")
         runs = [("csv", "CSV, all good"), ("xlsx", "xlsx, all good"), ("bad", "CSV, last row bad")]
         traced = {"all": set(files), "none": set()}.get(args.trace, set(args.trace.split(",")))
-        print(f"\n{'run':30s} {'time':>8s} {'rows/s':>7s} {'tracemalloc peak':>17s} {'maxrss at start':>16s}"
-              f" {'maxrss peak':>12s}  outcome")
-        for trace in (False, True):
-            for name, label in runs:
-                if trace and name not in traced:
-                    continue
-                in_child(reset_in_child, args.url)
-                out = in_child(run_import, args.url, files[name], trace)
-                if name == "bad":
-                    assert out["error_count"] == 1 and out["stored"] == 0, out
-                    first = out["errors"][0]
-                    outcome = f"rejected: row {first['row']} “{first['column']}”, {out['stored']} stored"
-                else:
-                    assert out["error_count"] == 0 and out["stored"] == rows, out
-                    outcome = f"{out['created']:,} created, {out['stored']:,} stored"
-                peak = mb(out["tracemalloc_peak"]) if trace else "(not traced)"
-                print(f"{label + (' [traced]' if trace else ''):30s} {out['elapsed']:7.1f}s "
-                      f"{out['rows'] / out['elapsed']:7.0f} {peak:>17s} {mb(out['rss_before']):>16s} "
-                      f"{mb(out['rss_peak']):>12s}  {outcome}", flush=True)
+        print(f"\n{'run':34s} {'time':>7s} {'rows/s':>7s} {'transaction':>11s} {'tracemalloc peak':>17s}"
+              f" {'maxrss at start':>16s} {'maxrss peak':>12s}  outcome")
+        for name, label in runs:
+            times: dict[str, list[float]] = {"bulk": [], "row by row": []}
+            for _round in range(args.rounds):
+                for importer in times:
+                    out = _one(args.url, files[name], False, importer, name, rows)
+                    times[importer].append(out["elapsed"])
+                    print(f"{label + ', ' + importer:34s} {_line(out)}", flush=True)
+            bulk, naive = (sorted(v)[len(v) // 2] for v in times.values())
+            print(f"{'  ratio, medians (row by row / bulk)':34s} {naive / bulk:6.1f}x    "
+                  f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+        for name, label in runs:
+            if name in traced:
+                out = _one(args.url, files[name], True, "bulk", name, rows)
+                print(f"{label + ', bulk [traced]':34s} {_line(out)}", flush=True)
+
+
+def _one(url: str, path: str, trace: bool, importer: str, name: str, rows: int) -> dict:
+    in_child(reset_in_child, url)
+    out = in_child(run_import, url, path, trace, importer)
+    if name == "bad":
+        assert out["error_count"] == 1 and out["stored"] == 0, out
+        first = out["errors"][0]
+        out["outcome"] = f"rejected: row {first['row']} “{first['column']}”, {out['stored']} stored"
+    else:
+        assert out["error_count"] == 0 and out["stored"] == rows, out
+        out["outcome"] = f"{out['created']:,} created, {out['stored']:,} stored"
+    return out
+
+
+def _line(out: dict) -> str:
+    peak = mb(out["tracemalloc_peak"]) if out["tracemalloc_peak"] is not None else "(not traced)"
+    return (f"{out['elapsed']:6.2f}s {out['rows'] / out['elapsed']:7.0f} {out['held']:10.2f}s {peak:>17s} "
+            f"{mb(out['rss_before']):>16s} {mb(out['rss_peak']):>12s}  {out['outcome']}")
 
 
 if __name__ == "__main__":

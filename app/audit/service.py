@@ -1,15 +1,16 @@
 """Writing and reading the audit trail. Services call `record` inside the same transaction as the
 change; who may read which part of the trail is the caller's policy."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, col, select
 
 from app.audit.models import AuditEvent
-from app.common import format_decimal, page_of
+from app.common import format_decimal, page_of, utcnow
 
 # Never copied into the trail.
 SECRET_FIELDS = {"password_hash", "token_hash"}
@@ -35,6 +36,11 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def snapshot_of(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """`snapshot` of a record not loaded as an object: its columns' values by name."""
+    return {name: _jsonable(values[name]) for name in model.model_fields if name not in SECRET_FIELDS}
+
+
 def snapshot(obj: SQLModel | None, leave_out: frozenset[str] = frozenset()) -> dict[str, Any] | None:
     """The record's fields as the trail keeps them (never a secret), less those in `leave_out`."""
     if obj is None:
@@ -43,6 +49,30 @@ def snapshot(obj: SQLModel | None, leave_out: frozenset[str] = frozenset()) -> d
         name: _jsonable(getattr(obj, name))
         for name in type(obj).model_fields
         if name not in SECRET_FIELDS and name not in leave_out
+    }
+
+
+def event_values(
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    region_code: str | None = None,
+    actor_name: str | None = None,
+) -> dict[str, Any]:
+    """An event's columns, for `record` or, many at once, `record_all`."""
+    return {
+        "at": utcnow(),
+        "actor_id": actor.id if actor is not None else None,
+        "actor": actor_name or (actor.username if actor is not None else "system"),
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "region_code": region_code,
+        "before": dict(before) if before is not None else None,
+        "after": dict(after) if after is not None else None,
     }
 
 
@@ -57,18 +87,16 @@ def record(
     region_code: str | None = None,
     actor_name: str | None = None,
 ) -> AuditEvent:
-    event = AuditEvent(
-        actor_id=actor.id if actor is not None else None,
-        actor=actor_name or (actor.username if actor is not None else "system"),
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        region_code=region_code,
-        before=dict(before) if before is not None else None,
-        after=dict(after) if after is not None else None,
-    )
+    event = AuditEvent(**event_values(actor, action, entity, entity_id, before, after, region_code, actor_name))
     session.add(event)
     return event
+
+
+def record_all(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """Many events (`event_values`) in one batched INSERT, after what the session holds."""
+    if events:
+        session.flush()
+        session.execute(insert(AuditEvent.__table__), list(events))  # type: ignore[attr-defined]
 
 
 def update_recorded(

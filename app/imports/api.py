@@ -60,6 +60,7 @@ def import_file(kind: KindPath, session: SessionDep, settings: SettingsDep, prin
     chosen = import_kind(kind)
     require_allowed(principal, chosen)
     upload = checked_upload(file)
+    session.commit()  # the token's transaction: none (on SQLite, no write lock) while the file is read
     result = service.import_file(session, settings, principal, chosen, upload.file, upload.filename,
                                  dry_run=dry_run)
     if not result.ok:

@@ -62,6 +62,7 @@ def run(engine: Engine, settings: Settings, job_id: int, path: str) -> None:
             user = session.get(User, job.user_id) if job is not None else None
             if job is None or user is None:
                 raise LookupError(f"import job {job_id} or its user is gone")
+            session.commit()  # no transaction (on SQLite, no write lock) while the file is read
             try:
                 result = service.import_file(session, settings, Principal.of(user), ImportKind(job.kind), raw,
                                              job.filename, dry_run=job.dry_run, progress=progress)

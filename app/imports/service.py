@@ -22,6 +22,7 @@ from app.imports.models import ImportJob, ImportKind, JobStatus
 from app.imports.policy import require_allowed
 from app.imports.reading import (
     MAX_ROWS,
+    Row,
     cell_text,
     file_error,
     file_format,
@@ -36,7 +37,7 @@ from app.pairings.policy import pairing_access
 from app.pairings.service import create_pairing
 from app.regions.models import Village, VillageCreate
 from app.regions.service import create_village
-from app.reports.flows import save_report
+from app.reports.flows import Filing, save_report, save_reports
 from app.reports.models import ReportIn
 from app.reports.policy import report_access
 from app.units.models import KIND_LABELS, Unit, UnitCreate, UnitUpdate
@@ -54,6 +55,9 @@ MEMBER_SEPARATORS = re.compile(r"[、,，;；\n]+")
 
 
 ERRORS_KEPT = 200  # bad rows an answer lists; error_count counts them all
+CONFLICT = "数据冲突：该记录已存在或刚被他人修改，请核对后重新导入"
+BATCH_ROWS = 2000  # report rows checked and saved at once
+STORE_ATTEMPTS = 3  # a batch that meets a concurrent writer's new row is checked and written again
 
 
 @dataclass
@@ -67,6 +71,12 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return self.error_count == 0
+
+    def count(self, created: bool) -> None:
+        if created:
+            self.created += 1
+        else:
+            self.updated += 1
 
     def reject(self, errors: list[dict[str, Any]]) -> None:
         """Bad cells of the file: all counted, the first ERRORS_KEPT kept, so a file of a million
@@ -182,14 +192,24 @@ class Importer:
     def error(self, number: int, field_name: str, msg: str) -> dict[str, Any]:
         return {"row": number, "column": self.header.column_name(field_name), "msg": msg}
 
-    def row(self, number: int, cells: list[object], result: ImportResult) -> None:
+    def rows(self, lines: Sequence[Row], result: ImportResult, tick: Callable[[int], None]) -> None:
+        """Check and store the file's data rows; `tick(n)` once n rows are done."""
+        for done, (number, cells) in enumerate(lines, start=1):
+            checked = self.check(number, cells)
+            if isinstance(checked, list):
+                result.reject(checked)
+            else:
+                self._store(number, *checked, result)
+            tick(done)
+
+    def check(self, number: int, cells: list[object]) -> tuple[BaseModel, Values] | list[dict[str, Any]]:
+        """The row's request and cells, or what is wrong with the row."""
         found = _RowErrors(self, number)
         values = self._cells(cells, found)
         data = None if self._repeated(values, found) else self._request(values, found)
         if found.errors or found.refused or data is None:
-            result.reject(found.errors)
-            return
-        self._store(number, data, values, result)
+            return found.errors
+        return data, values
 
     def _cells(self, cells: list[object], found: "_RowErrors") -> Values:
         """The row's cells as the request's fields; a cell refused here is not checked again."""
@@ -246,28 +266,25 @@ class Importer:
         savepoint = self.session.begin_nested()
         try:
             created = self.apply(data, values)
-        except Invalid as exc:
+        except (DomainError, RowInvalid, IntegrityError) as exc:
             savepoint.rollback()
-            result.reject([self.error(number, _field_of(err["loc"]) or self.key_field, err["msg"])
-                           for err in exc.errors])
-        except RowInvalid as exc:
-            savepoint.rollback()
-            result.reject([self.error(number, exc.field, exc.msg)])
-        except DomainError as exc:
-            savepoint.rollback()
-            result.reject([self.error(number, self.domain_field(exc), exc.message)])
-        except IntegrityError:
-            savepoint.rollback()
-            result.reject([self.error(number, self.key_field, "数据冲突：该记录已存在或刚被他人修改，请核对后重新导入")])
+            result.reject(self.refusal(number, exc))
         except BaseException:
             savepoint.rollback()
             raise
         else:
             savepoint.commit()
-            if created:
-                result.created += 1
-            else:
-                result.updated += 1
+            result.count(created)
+
+    def refusal(self, number: int, exc: DomainError | RowInvalid | IntegrityError) -> list[dict[str, Any]]:
+        """The row's errors when the service refused it."""
+        if isinstance(exc, Invalid):
+            return [self.error(number, _field_of(err["loc"]) or self.key_field, err["msg"]) for err in exc.errors]
+        if isinstance(exc, RowInvalid):
+            return [self.error(number, exc.field, exc.msg)]
+        if isinstance(exc, DomainError):
+            return [self.error(number, self.domain_field(exc), exc.message)]
+        return [self.error(number, self.key_field, CONFLICT)]
 
 
 class _RowErrors:
@@ -449,59 +466,120 @@ class ReportImporter(_PairingRows):
         return "week" if isinstance(exc, Conflict) and "锁定" in exc.message else self.key_field
 
 
+class BulkReportImporter(ReportImporter):
+    """Reports as the county's weekly sheet brings them, thousands at a time: every row checked
+    first, then all of them saved at once (app.reports.flows.save_reports: the same rules as one
+    at a time, in a few queries and batched writes), so the write lock is held briefly."""
+
+    def rows(self, lines: Sequence[Row], result: ImportResult, tick: Callable[[int], None]) -> None:
+        # In batches, so that what a batch builds (requests, audit rows) is given back before the
+        # next; each batch reads what the ones before it wrote.
+        for start in range(0, len(lines), BATCH_ROWS):
+            self._batch(lines[start:start + BATCH_ROWS], start, result, tick)
+
+    def _batch(self, lines: Sequence[Row], start: int, result: ImportResult, tick: Callable[[int], None]) -> None:
+        checked: list[tuple[int, Filing]] = []
+        refused: dict[int, list[dict[str, Any]]] = {}  # by row: listed in the file's order
+        for done, (number, cells) in enumerate(lines, start=start + 1):
+            row = self.check(number, cells)
+            if isinstance(row, list):
+                refused[number] = row
+            else:
+                data, values = row
+                assert isinstance(data, ReportIn)
+                checked.append((number, Filing(values["pairing_id"], values["week"], data)))
+            tick(done)
+        if checked:
+            for number, outcome in zip((n for n, _f in checked), self._save(checked), strict=True):
+                if isinstance(outcome, DomainError):
+                    refused[number] = self.refusal(number, outcome)
+                else:
+                    result.count(outcome)
+        for number in sorted(refused):
+            result.reject(refused[number])
+
+    def _save(self, checked: list[tuple[int, Filing]]) -> list[bool | DomainError]:
+        filings, attempts = [f for _n, f in checked], 1
+        while True:
+            savepoint = self.session.begin_nested()
+            try:
+                outcomes = save_reports(self.session, self.settings, self.actor, filings, self.now)
+            except IntegrityError:
+                # A liaison's new report for one of these weeks landed after they were read
+                # (PostgreSQL; SQLite's one writer cannot meet another): read them again.
+                savepoint.rollback()
+                if attempts == STORE_ATTEMPTS:
+                    raise Conflict(CONFLICT) from None
+                attempts += 1
+                continue
+            except BaseException:
+                savepoint.rollback()
+                raise
+            savepoint.commit()
+            return outcomes
+
+
 IMPORTERS: dict[ImportKind, type[Importer]] = {
     ImportKind.villages: VillageImporter, ImportKind.units: UnitImporter,
     ImportKind.pairings: PairingImporter, ImportKind.plans: PlanImporter,
-    ImportKind.reports: ReportImporter,
+    ImportKind.reports: BulkReportImporter,
 }
+# The row-by-row import of reports, which the bulk one replaced: the reference it is tested and
+# measured against (tests/imports/test_bulk_reports.py, bench/imports.py).
+ROW_BY_ROW: dict[ImportKind, type[Importer]] = {**IMPORTERS, ImportKind.reports: ReportImporter}
 
 
 def import_file(
     session: Session, settings: Settings, actor: Principal, kind: ImportKind, raw: BinaryIO,
     filename: str | None, *, dry_run: bool = False, progress: Progress | None = None,
+    importers: dict[ImportKind, type[Importer]] = IMPORTERS,
 ) -> ImportResult:
     """Check every row and, when none is bad and this is no dry run, keep them all.
+
+    The file is read whole before the first statement, so that the transaction (on SQLite, the
+    write lock) lasts only for the checks against the database and the writes.
 
     Raises Forbidden when the user may not import this kind, and Invalid (on `file`) when the
     file cannot be read at all. Bad rows come back in the result, with nothing kept."""
     require_allowed(actor, kind)
     fmt = file_format(filename)
     result = ImportResult()
-    with open_rows(raw, fmt, count=progress is not None) as (rows, info):
+    lines: list[Row] = []
+    with open_rows(raw, fmt) as (rows, _info):
         first = next(rows, None)
-        total = info["total"]
         if first is None or is_blank(first[1]):
             raise file_error("文件的第 1 行应为表头（可从本页下载模板），但文件是空的或第 1 行为空")
         header, errors = match_header(kind, first[1])
         if errors:
             result.reject(errors)
             return result
-        now = clock_now(settings)
-        importer = IMPORTERS[kind](session, settings, actor, header, now)
-        outer = session.begin_nested()
-        try:
-            for number, cells in rows:
-                if is_blank(cells):
-                    continue
-                result.rows += 1
-                if result.rows > MAX_ROWS:
-                    raise file_error(f"文件超过 {MAX_ROWS:,} 行数据，请拆分为多个文件分别导入")
-                importer.row(number, cells, result)
-                if progress is not None and result.rows % PROGRESS_EVERY == 0:
-                    progress(result.rows, total)
-        except BaseException:
-            outer.rollback()
-            raise
-        if not result.ok or dry_run:
-            outer.rollback()
-            if not result.ok:
-                result.created = result.updated = 0  # nothing was stored
-        else:
-            outer.commit()
-    if result.rows == 0 and result.ok:
+        for number, cells in rows:
+            if is_blank(cells):
+                continue
+            if len(lines) == MAX_ROWS:
+                raise file_error(f"文件超过 {MAX_ROWS:,} 行数据，请拆分为多个文件分别导入")
+            lines.append((number, cells))
+    if not lines:
         raise file_error("文件只有表头，没有数据行")
-    if progress is not None and result.rows % PROGRESS_EVERY:
-        progress(result.rows, total)
+    result.rows = len(lines)
+
+    def tick(done: int) -> None:
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(lines)):
+            progress(done, len(lines))
+
+    importer = importers[kind](session, settings, actor, header, clock_now(settings))
+    outer = session.begin_nested()
+    try:
+        importer.rows(lines, result, tick)
+    except BaseException:
+        outer.rollback()
+        raise
+    if not result.ok or dry_run:
+        outer.rollback()
+        if not result.ok:
+            result.created = result.updated = 0  # nothing was stored
+    else:
+        outer.commit()
     return result
 
 

@@ -6,6 +6,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import xlsxwriter
@@ -43,7 +44,7 @@ class Column:
     def label(self) -> str:
         return entry(self.label_key or self.field).text
 
-    @property
+    @cached_property  # read for every cell of an import
     def type(self) -> str:
         """A key of TYPE_LABELS."""
         kind = entry(self.field).kind

@@ -95,6 +95,7 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, user: P
     job = ImportJob(kind=chosen, filename=filename[-255:], dry_run=dry_run, user_id=user.id)
     size = upload_file.size if upload_file.size is not None else 0
     if size <= BACKGROUND_BYTES:
+        session.commit()  # the login's transaction: none (on SQLite, no write lock) while the file is read
         try:
             result = service.import_file(session, settings, user, chosen, upload_file.file,
                                          upload_file.filename, dry_run=dry_run)

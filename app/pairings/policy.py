@@ -1,12 +1,14 @@
 """A pairing as its caller may see it, and what the caller may do with it, its plan and its
 reports: the one place that decides who writes a unit's figures and who reviews them."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from app.auth.policy import Principal, pairing_clause
+from app.common import chunked
 from app.errors import Forbidden, NotFound
 from app.pairings.models import Pairing, Plan
 from app.regions.models import Village
@@ -85,16 +87,35 @@ def pairings_in_scope(principal: Principal) -> Select[Pairing, Village, Unit]:
     )
 
 
-def pairing_access(session: Session, principal: Principal, pairing_id: int) -> PairingAccess:
-    """The pairing with its village, unit and plan, if the principal sees it (404 otherwise)."""
-    row = session.exec(
+def not_found(pairing_id: int) -> NotFound:
+    return NotFound(f"结对 {pairing_id} 不存在或不在您的管辖范围内")
+
+
+def _with_plan(principal: Principal) -> Select[Pairing, Village, Unit, Plan]:
+    return (
         select(Pairing, Village, Unit, Plan)
         .join(Village, col(Pairing.village_id) == col(Village.id))
         .join(Unit, col(Pairing.unit_id) == col(Unit.id))
         .outerjoin(Plan, col(Plan.pairing_id) == col(Pairing.id))
-        .where(pairing_clause(principal), col(Pairing.id) == pairing_id)
-    ).first()
+        .where(pairing_clause(principal))
+    )
+
+
+def pairing_accesses(session: Session, principal: Principal, pairing_ids: Iterable[int]) -> dict[int, PairingAccess]:
+    """Many pairings as `pairing_access` gives one, by id; those the principal does not see are
+    left out."""
+    found: dict[int, PairingAccess] = {}
+    for ids in chunked(sorted(set(pairing_ids))):
+        for pairing, village, unit, plan in session.exec(_with_plan(principal).where(col(Pairing.id).in_(ids))):
+            assert pairing.id is not None
+            found[pairing.id] = PairingAccess(principal, pairing, village, unit, plan)
+    return found
+
+
+def pairing_access(session: Session, principal: Principal, pairing_id: int) -> PairingAccess:
+    """The pairing with its village, unit and plan, if the principal sees it (404 otherwise)."""
+    row = session.exec(_with_plan(principal).where(col(Pairing.id) == pairing_id)).first()
     if row is None:
-        raise NotFound(f"结对 {pairing_id} 不存在或不在您的管辖范围内")
+        raise not_found(pairing_id)
     pairing, village, unit, plan = row
     return PairingAccess(principal, pairing, village, unit, plan)

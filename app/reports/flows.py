@@ -2,18 +2,29 @@
 and on the pairing's next one (whose S6 compares against it), and the report as the API shows it
 carries its flags and where its values stand."""
 
+import bisect
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
+from app.audit.service import event_values, record_all, snapshot, snapshot_of
+from app.auth.policy import Principal
+from app.common import clock_now
 from app.config import Settings
-from app.pairings.policy import PairingAccess
+from app.errors import DomainError
+from app.pairings.policy import PairingAccess, not_found, pairing_accesses
 from app.reports import service
 from app.reports.models import Report, ReportIn, ReportOut, StoryOut, stage
-from app.reports.policy import ReportAccess
+from app.reports.policy import ReportAccess, week_locks
 from app.review import service as review
 from app.review.models import Flag
+from app.review.rules import report_findings
 
 
 def save_report(session: Session, settings: Settings, access: ReportAccess, data: ReportIn,
@@ -56,3 +67,107 @@ def _out(report: Report, accepted: bool, flags: Sequence[Flag]) -> ReportOut:
         stage=stage(report.status, accepted) or "reported",
         flags=[review.flag_out(f).model_dump(mode="json") for f in flags],
     )
+
+
+@dataclass(frozen=True)
+class Filing:
+    """One week's report of one pairing, among many filed at once."""
+
+    pairing_id: int
+    week: str
+    data: ReportIn
+
+
+class _Timeline:
+    """One pairing's reports by week, as they stand while a batch is written: those stored, and
+    the batch's new ones (their columns, before they are inserted)."""
+
+    def __init__(self) -> None:
+        self.weeks: list[str] = []
+        self.reports: dict[str, Report | SimpleNamespace] = {}
+
+    def put(self, report: Report | SimpleNamespace) -> None:
+        if report.week not in self.reports:
+            bisect.insort(self.weeks, report.week)
+        self.reports[report.week] = report
+
+    def around(self, week: str) -> tuple[Report | SimpleNamespace | None, Report | SimpleNamespace | None]:
+        """The reports just before and just after `week`."""
+        at = bisect.bisect_left(self.weeks, week)
+        after = at + 1 if at < len(self.weeks) and self.weeks[at] == week else at
+        return (self.reports[self.weeks[at - 1]] if at else None,
+                self.reports[self.weeks[after]] if after < len(self.weeks) else None)
+
+
+def save_reports(session: Session, settings: Settings, actor: Principal, filings: Sequence[Filing],
+                 now: datetime | None = None) -> list[bool | DomainError]:
+    """Many weekly reports at once, as `save_report` saves each one in the order given (the same
+    checks, flags and audit trail), with what they need read in a few queries and written in
+    batches: a county's sheet of thousands of rows is one short transaction. Each (pairing, week)
+    at most once. For each filing: whether it created a report, or why it was refused (a refused
+    filing changes nothing)."""
+    now = now or clock_now(settings)
+    accesses = pairing_accesses(session, actor, {f.pairing_id for f in filings})
+    weeks = sorted({f.week for f in filings})
+    locks = week_locks(session, {(a.county_code, f.week) for f in filings
+                                 if (a := accesses.get(f.pairing_id)) is not None})
+    timelines: dict[int, _Timeline] = defaultdict(_Timeline)
+    if accesses and weeks:
+        for known in service.reports_around(session, accesses, weeks[0], weeks[-1]):
+            timelines[known.pairing_id].put(known)
+    flags = review.report_flags(session, {(pid, week) for pid, line in timelines.items() for week in line.weeks}
+                                | {(f.pairing_id, f.week) for f in filings})
+    created: list[tuple[dict[str, Any], PairingAccess]] = []
+    events: list[dict[str, Any]] = []
+    outcomes: list[bool | DomainError] = []
+    for filing in filings:
+        pairing = accesses.get(filing.pairing_id)
+        if pairing is None:
+            outcomes.append(not_found(filing.pairing_id))
+            continue
+        line = timelines[pairing.id]
+        stored = line.reports.get(filing.week)
+        assert not isinstance(stored, SimpleNamespace), "a week filed twice in one batch"
+        access = ReportAccess(pairing, filing.week, stored, locks.get((pairing.county_code, filing.week)))
+        previous, following = line.around(filing.week)
+        try:
+            service.check_write(settings, access, filing.data, previous, following, now)
+        except DomainError as refused:
+            outcomes.append(refused)
+            continue
+        values = service.stored_values(filing.data)
+        report: Report | SimpleNamespace
+        if stored is None:
+            row = service.new_row(settings, access, values, now)
+            report = SimpleNamespace(**row)
+            line.put(report)
+            created.append((row, pairing))  # inserted and audited at the end, in one batch each
+        else:
+            report = stored
+            before = service.replace_report(stored, access, values, now)
+            if before is None:
+                outcomes.append(False)  # the same figures again: nothing changed, no flag to check
+                continue
+            events.append(event_values(actor, "update", "report", stored.id, before=before,
+                                       after=snapshot(stored), region_code=pairing.county_code))
+        outcomes.append(stored is None)
+        _check(session, settings, flags, pairing, report, previous)
+        if following is not None:
+            _check(session, settings, flags, pairing, following, report)
+    session.flush()  # the replaced reports, in batches
+    if created:
+        table = Report.__table__  # type: ignore[attr-defined]
+        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                              [row for row, _ in created]).scalars().all()
+        events += [event_values(actor, "create", "report", report_id, after=snapshot_of(Report, {**row, "id": report_id}),
+                                region_code=pairing.county_code)
+                   for report_id, (row, pairing) in zip(ids, created, strict=True)]
+    record_all(session, events)
+    return outcomes
+
+
+def _check(session: Session, settings: Settings, flags: dict[tuple[int, str], list[Flag]], pairing: PairingAccess,
+           report: Report | SimpleNamespace, previous: Report | SimpleNamespace | None) -> None:
+    findings = report_findings(settings, report, pairing.plan, pairing.village.registered_poor, previous)
+    review.sync_flags(session, pairing.principal, flags.setdefault((pairing.id, report.week), []), pairing.id,
+                      pairing.county_code, report.week, findings)

@@ -1,10 +1,12 @@
 """A week's report of a pairing as its caller may see it, and what the caller may do with it. A
 report of a week the county has sent up is locked until the province returns that week."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from app.common import chunked
 from app.errors import Conflict, NotFound
 from app.pairings.policy import PairingAccess
 from app.reports.models import Report
@@ -17,6 +19,21 @@ def week_lock(session: Session, county_code: str, week: str) -> Submission | Non
         select(Submission).where(Submission.county_code == county_code, Submission.week == week,
                                  col(Submission.status).in_(LIVE))
     ).first()
+
+
+def week_locks(session: Session, county_weeks: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Submission]:
+    """`week_lock` of many (county, week) pairs: those locked, by pair."""
+    wanted = set(county_weeks)
+    locks: dict[tuple[str, str], Submission] = {}
+    for counties in chunked(sorted({county for county, _week in wanted})):
+        weeks = sorted({week for county, week in wanted if county in counties})
+        for lock in session.exec(select(Submission).where(
+                col(Submission.county_code).in_(counties), col(Submission.week).in_(weeks),
+                col(Submission.status).in_(LIVE)).order_by(col(Submission.id))):
+            key = (lock.county_code, lock.week)
+            if key in wanted:
+                locks.setdefault(key, lock)
+    return locks
 
 
 def lock_message(lock: Submission, week: str) -> str:

@@ -1,12 +1,14 @@
 """Weekly reports: the week rules, the cumulative-decrease rule, lateness, idempotent replace and
 the county's review states."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, and_, col, func, select
 
 from app.audit.service import record, snapshot
-from app.common import check_week, clock_now, page_of, parse_week, utcnow, week_deadline
+from app.common import check_week, chunked, clock_now, page_of, parse_week, utcnow, week_deadline
 from app.config import Settings
 from app.db import insert_unless_exists
 from app.errors import Conflict, Invalid
@@ -30,7 +32,25 @@ def following_report(session: Session, pairing_id: int, week: str) -> Report | N
     ).first()
 
 
-def _require_note_for_decreases(data: ReportIn, previous: Report | None, following: Report | None) -> None:
+def reports_around(session: Session, pairing_ids: Iterable[int], first: str, last: str) -> list[Report]:
+    """The pairings' reports from week `first` to `last`, locked as `_locked` locks one, and each
+    pairing's report just before and just after that span: what writing any of those weeks
+    compares against."""
+    found: list[Report] = []
+    for ids in chunked(sorted(set(pairing_ids))):
+        of = col(Report.pairing_id).in_(ids)
+        found.extend(session.exec(
+            select(Report).where(of, col(Report.week) >= first, col(Report.week) <= last)
+            .with_for_update().execution_options(populate_existing=True)))
+        for edge, week in ((func.max, col(Report.week) < first), (func.min, col(Report.week) > last)):
+            nearest = (select(col(Report.pairing_id).label("pairing_id"), edge(Report.week).label("week"))
+                       .where(of, week).group_by(col(Report.pairing_id)).subquery())
+            found.extend(session.exec(select(Report).join(nearest, and_(
+                col(Report.pairing_id) == nearest.c.pairing_id, col(Report.week) == nearest.c.week))))
+    return found
+
+
+def _require_note_for_decreases(data: ReportIn, previous: Any, following: Any) -> None:
     """Cumulative figures only grow: lower than the report before, or higher than the report
     after (a back-filled or corrected earlier week), needs a correction note."""
     if previous is not None and (down := decreases(previous, data)):
@@ -46,15 +66,13 @@ def _require_note_for_decreases(data: ReportIn, previous: Report | None, followi
         )
 
 
-def write_report(
-    session: Session, settings: Settings, access: ReportAccess, data: ReportIn,
-    previous: Report | None, following: Report | None, now: datetime | None = None,
-) -> tuple[Report, bool, bool]:
-    """Create or replace the week's report: (report, created, changed). `previous` and `following`
-    are the pairing's reports just before and after the week."""
+def check_write(settings: Settings, access: ReportAccess, data: ReportIn, previous: Any, following: Any,
+                now: datetime) -> None:
+    """Whether the week's report may be written with `data`: who writes, the week, the lock, the
+    agreement's dates and the cumulative-decrease rule. Raises what the API answers. `previous` and
+    `following`: the reports around the week (Report, or any object with a report's figures)."""
     pairing, week = access.pairing, access.week
     pairing.require_write(REPORT_WRITE)
-    now = now or clock_now(settings)
     check_week(settings, week, now)
     access.require_unlocked()
     agreement = pairing.pairing
@@ -68,17 +86,57 @@ def write_report(
     if not (data.correction_note or "").strip():
         _require_note_for_decreases(data, previous, following)
 
-    values = data.model_dump(exclude={"story"})
+
+def stored_values(data: ReportIn) -> dict[str, Any]:
+    """The request's fields as the report's columns."""
+    values: dict[str, Any] = data.model_dump(exclude={"story"})
     values["story_title"] = data.story.title if data.story else None
     values["story_body"] = data.story.body if data.story else None
+    return values
+
+
+def new_row(settings: Settings, access: ReportAccess, values: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Every column of a new report but its id."""
+    week = access.week
+    return {"pairing_id": access.pairing.id, "week": week, "week_start": parse_week(week), **values,
+            "status": ReportStatus.submitted, "return_reason": None, "late": now > week_deadline(settings, week),
+            "first_submitted_at": now, "submitted_at": now, "submitted_by": access.pairing.principal.id,
+            "reviewed_at": None, "featured_at": None, "featured_by": None}
+
+
+def new_report(settings: Settings, access: ReportAccess, values: dict[str, Any], now: datetime) -> Report:
+    return Report(**new_row(settings, access, values, now))
+
+
+def replace_report(report: Report, access: ReportAccess, values: dict[str, Any],
+                   now: datetime) -> dict[str, Any] | None:
+    """Give a stored report the new values: its snapshot before, or None when nothing changed (the
+    same PUT twice). A changed (or, after a return, re-sent) report goes back to the county for
+    review; lateness stays that of the first filing. Audited by the caller."""
+    before = snapshot(report)
+    report.sqlmodel_update(values)
+    if snapshot(report) == before and report.status != ReportStatus.returned:
+        return None
+    report.status, report.return_reason, report.reviewed_at = ReportStatus.submitted, None, None
+    report.submitted_at, report.submitted_by = now, access.pairing.principal.id
+    return before
+
+
+def write_report(
+    session: Session, settings: Settings, access: ReportAccess, data: ReportIn,
+    previous: Report | None, following: Report | None, now: datetime | None = None,
+) -> tuple[Report, bool, bool]:
+    """Create or replace the week's report: (report, created, changed). `previous` and `following`
+    are the pairing's reports just before and after the week."""
+    pairing, week = access.pairing, access.week
+    now = now or clock_now(settings)
+    check_write(settings, access, data, previous, following, now)
+    values = stored_values(data)
     actor = pairing.principal
     report = _locked(session, pairing.id, week)
     if report is None:
-        new = Report(pairing_id=pairing.id, week=week, week_start=monday, first_submitted_at=now,
-                     submitted_at=now, submitted_by=actor.id, late=now > week_deadline(settings, week),
-                     **values)
         # The same PUT sent twice at once: one inserts, the other finds its row and replaces it.
-        created = insert_unless_exists(session, new, ["pairing_id", "week"])
+        created = insert_unless_exists(session, new_report(settings, access, values, now), ["pairing_id", "week"])
         report = _locked(session, pairing.id, week)
         assert report is not None
         if created:
@@ -86,14 +144,9 @@ def write_report(
                    region_code=pairing.county_code)
             return report, True, True
 
-    before = snapshot(report)
-    report.sqlmodel_update(values)
-    if snapshot(report) == before and report.status != ReportStatus.returned:
-        return report, False, False  # the same PUT twice stores one report, unchanged
-    # A changed (or, after a return, re-sent) report goes back to the county for review; lateness
-    # stays that of the first filing.
-    report.status, report.return_reason, report.reviewed_at = ReportStatus.submitted, None, None
-    report.submitted_at, report.submitted_by = now, actor.id
+    before = replace_report(report, access, values, now)
+    if before is None:
+        return report, False, False
     session.flush()
     record(session, actor, "update", "report", report.id, before=before, after=snapshot(report),
            region_code=pairing.county_code)

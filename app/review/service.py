@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from app.audit.service import Actor, record, snapshot
 from app.auth.policy import Principal
-from app.common import page_of, utcnow
+from app.common import chunked, page_of, utcnow
 from app.config import Settings
 from app.errors import Conflict
 from app.review.models import Flag, FlagOut, FlagResolve, FlagStatus
@@ -28,11 +28,18 @@ REPORT_RULES = {"S2", "S3", "S4", "S5", "S6"}
 def _sync(session: Session, actor: Actor | None, pairing_id: int, county_code: str, week: str | None,
           rules: set[str], findings: list[Finding]) -> None:
     """Make the stored flags of one plan or report agree with what the rules find now."""
-    existing = session.exec(
+    existing = list(session.exec(
         select(Flag).where(Flag.pairing_id == pairing_id, col(Flag.rule).in_(rules),
                            col(Flag.week).is_(None) if week is None else Flag.week == week)
         .order_by(col(Flag.id))
-    ).all()
+    ).all())
+    sync_flags(session, actor, existing, pairing_id, county_code, week, findings)
+
+
+def sync_flags(session: Session, actor: Actor | None, existing: list[Flag], pairing_id: int, county_code: str,
+               week: str | None, findings: list[Finding]) -> None:
+    """`existing`: the stored flags of the plan or report under the rules `findings` come from,
+    in the order they were raised; the flags raised here are added to it."""
     found = {f.rule: f for f in findings}
     now = utcnow()
     for flag in existing:
@@ -55,6 +62,7 @@ def _sync(session: Session, actor: Actor | None, pairing_id: int, county_code: s
                     values=finding.values, columns=finding.columns, county_code=county_code)
         session.add(flag)
         session.flush()
+        existing.append(flag)
         record(session, actor, "create", "flag", flag.id, after=snapshot(flag), region_code=county_code)
 
 
@@ -75,6 +83,22 @@ def check_plan(session: Session, settings: Settings, actor: Actor | None, plan: 
     for report in reports:
         check_report(session, settings, actor, report, previous, plan, registered_poor, county_code)
         previous = report
+
+
+def report_flags(session: Session, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], list[Flag]]:
+    """The flags of many reports, by (pairing, week), in the order they were raised: what
+    `sync_flags` takes. Every key is in the answer."""
+    out: dict[tuple[int, str], list[Flag]] = {key: [] for key in keys}
+    for ids in chunked(sorted({pairing_id for pairing_id, _week in out})):
+        chosen = set(ids)
+        weeks = sorted({week for pairing_id, week in out if pairing_id in chosen})
+        for flag in session.exec(select(Flag).where(
+                col(Flag.pairing_id).in_(ids), col(Flag.week).in_(weeks), col(Flag.rule).in_(REPORT_RULES))
+                .order_by(col(Flag.id))):
+            assert flag.week is not None
+            if (flag.pairing_id, flag.week) in out:
+                out[flag.pairing_id, flag.week].append(flag)
+    return out
 
 
 def flag_out(flag: Flag) -> FlagOut:
