@@ -7,7 +7,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
 from app.auth.deps import CurrentPrincipal, TokenDep
-from app.auth.flows import log_in
+from app.auth.flows import hashing, log_in
 from app.auth.models import TokenOut, User, UserCreate, UserPublic, UserUpdate
 from app.deps import PathId, SessionDep, SettingsDep
 from app.openapi import answers
@@ -31,14 +31,16 @@ def revoke(session: SessionDep, token: TokenDep, _principal: CurrentPrincipal) -
 
 
 @router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
-def create_user(data: UserCreate, session: SessionDep, principal: CurrentPrincipal) -> UserPublic:
-    return UserPublic.model_validate(service.create_user(session, principal, data))
+def create_user(data: UserCreate, request: Request, session: SessionDep, principal: CurrentPrincipal) -> UserPublic:
+    with hashing(request):
+        return UserPublic.model_validate(service.create_user(session, principal, data))
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: PathId, data: UserUpdate, session: SessionDep,
+def update_user(user_id: PathId, data: UserUpdate, request: Request, session: SessionDep,
                 principal: CurrentPrincipal) -> UserPublic:
-    return UserPublic.model_validate(service.update_user(session, principal, user_id, data))
+    with hashing(request, needed=data.password is not None):
+        return UserPublic.model_validate(service.update_user(session, principal, user_id, data))
 
 
 @router.get("/users/me", response_model=UserPublic)

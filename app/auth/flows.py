@@ -2,8 +2,8 @@
 (a short write). The check is slow (Argon2: 64 MiB and tens of milliseconds), so it runs outside
 any transaction, outside SQLite's one writer's turn, and never more than a few at once."""
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from typing import TypeVar
 
@@ -52,15 +52,44 @@ async def _check(request: Request, password: str, password_hash: str) -> tuple[b
     check could start within the wait."""
     state = request.app.state
     limiter: anyio.CapacityLimiter = state.password_checks
-    with anyio.move_on_after(state.settings.password_check_wait_seconds) as waiting:
-        await limiter.acquire()
-    if waiting.cancelled_caught:
+    if not await _password_slot(request):
         return None
     try:
         return await anyio.to_thread.run_sync(service.password_hasher.verify_and_update,
                                               password, password_hash)
     finally:
         limiter.release()
+
+
+async def _password_slot(request: Request, borrower: object | None = None) -> bool:
+    """One of the few Argon2 slots, waited for a bounded time: whether it was had. `borrower`:
+    who gives it back (the current task when None)."""
+    state = request.app.state
+    limiter: anyio.CapacityLimiter = state.password_checks
+    with anyio.move_on_after(state.settings.password_check_wait_seconds):
+        if borrower is None:
+            await limiter.acquire()
+        else:
+            await limiter.acquire_on_behalf_of(borrower)
+        return True
+    return False
+
+
+@contextmanager
+def hashing(request: Request, needed: bool = True) -> Iterator[None]:
+    """Around work in a worker thread that hashes a new password (creating a user, changing a
+    password): it takes one of the same few Argon2 slots as the logins' checks, so that no more
+    than that many hashes of 64 MiB run at once. Unavailable (503) when none comes in time."""
+    if not needed:
+        yield
+        return
+    borrower = object()  # the slot is taken and given back by two different tasks of the loop
+    if not anyio.from_thread.run(_password_slot, request, borrower):
+        raise Unavailable(BUSY)
+    try:
+        yield
+    finally:
+        anyio.from_thread.run_sync(request.app.state.password_checks.release_on_behalf_of, borrower)
 
 
 async def log_in(request: Request, session: Session, username: str, password: str,

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.audit.models import AuditEvent
 from app.auth import service
 from app.auth.models import LoginThrottle, Role
+from app.auth.service import issue_token
 from app.common import utcnow
 from app.config import Settings
 from app.db import create_db_engine
@@ -26,8 +27,8 @@ ATTACKER, OWNER = "203.0.113.7", "198.51.100.9"  # documentation addresses (RFC 
 
 
 class Live:
-    def __init__(self, url: str, engine, username: str):
-        self.url, self.engine, self.username = url, engine, username
+    def __init__(self, url: str, engine, username: str, settings: Settings):
+        self.url, self.engine, self.username, self.settings = url, engine, username, settings
 
     def login(self, password: str, address: str | None = None, username: str | None = None) -> Answer:
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -45,23 +46,27 @@ class Live:
 
 @pytest.fixture
 def checks(monkeypatch):
-    """The real Argon2 check, counted: how many ran, and the most that ran at once."""
-    real = service.password_hasher.verify_and_update
-    seen = {"calls": 0, "running": 0, "most": 0}
+    """The real Argon2 checks and hashes, counted: how many ran, and the most that ran at once
+    (checks and hashes together)."""
+    seen = {"calls": 0, "hashes": 0, "running": 0, "most": 0}
     lock = threading.Lock()
 
-    def counted(password, password_hash):
-        with lock:
-            seen["calls"] += 1
-            seen["running"] += 1
-            seen["most"] = max(seen["most"], seen["running"])
-        try:
-            return real(password, password_hash)
-        finally:
+    def counted(real, key):
+        def run(*args):
             with lock:
-                seen["running"] -= 1
+                seen[key] += 1
+                seen["running"] += 1
+                seen["most"] = max(seen["most"], seen["running"])
+            try:
+                return real(*args)
+            finally:
+                with lock:
+                    seen["running"] -= 1
+        return run
 
-    monkeypatch.setattr(service.password_hasher, "verify_and_update", counted)
+    hasher = service.password_hasher
+    monkeypatch.setattr(hasher, "verify_and_update", counted(hasher.verify_and_update, "calls"))
+    monkeypatch.setattr(hasher, "hash", counted(hasher.hash, "hashes"))
     return seen
 
 
@@ -85,7 +90,7 @@ def live_factory(scratch_db_url, settings):
         server = serve(app)
         url = server.__enter__()
         started.append((server, app, engine))
-        return Live(url, engine, username)
+        return Live(url, engine, username, app.state.settings)
 
     yield start
     for server, app, engine in started:
@@ -134,6 +139,28 @@ def test_no_more_password_checks_run_at_once_than_configured(live_factory, check
     answers = at_once([lambda n=n: live.login("wrong", f"192.0.2.{n}", f"nobody{n}") for n in range(40)])
     assert Counter(a.status for a in answers) == {401: 40}
     assert checks["calls"] == 40 and checks["most"] <= 2, checks
+
+
+def test_new_passwords_share_the_logins_argon2_slots(live_factory, checks):
+    """An administrator creating users and changing passwords while people log in: the hashes of
+    the new passwords take the same few slots as the logins' checks, so no more than two Argon2
+    runs happen at once however the requests arrive."""
+    live = live_factory(password_checks_at_once=2)
+    with Session(live.engine, expire_on_commit=False) as session:
+        admin = make_user(session, Role.admin)
+        others = [make_user(session, Role.officer, region_code="530102000000") for _ in range(8)]
+        token = issue_token(session, live.settings, admin)[0]
+        session.commit()
+    checks.update(calls=0, hashes=0, most=0)
+    creations = [lambda n=n: request("POST", f"{live.url}/api/v1/users", {
+        "username": f"new_user_{n}", "password": "a-new-password-1", "display_name": f"新用户{n}",
+        "role": "officer", "region_code": "530102000000"}, token) for n in range(8)]
+    changes = [lambda u=u: request("PATCH", f"{live.url}/api/v1/users/{u.id}", {"password": "another-pass-2"}, token)
+               for u in others]
+    logins = [lambda n=n: live.login("wrong", f"192.0.2.{n}", f"nobody{n}") for n in range(8)]
+    answers = at_once(creations + changes + logins)
+    assert Counter(a.status for a in answers) == {201: 8, 200: 8, 401: 8}, [a.body for a in answers][:3]
+    assert checks["hashes"] == 16 and checks["calls"] == 8 and checks["most"] <= 2, checks
 
 
 def test_a_login_that_cannot_have_a_check_in_time_answers_503_and_is_not_counted(live_factory, checks):
