@@ -76,7 +76,9 @@
       return;
     }
     if (!xhr || xhr.status !== 422) return;
-    var target = document.querySelector(".field.invalid input:not([type=hidden]), .field.invalid textarea, .alert");
+    // The field itself, not the summary above the form (which may be a screen or more away).
+    var target = document.querySelector(".field.invalid input:not([type=hidden]):not([disabled]), .field.invalid textarea") ||
+      document.querySelector(".alert");
     if (target) {
       if (!target.hasAttribute("tabindex") && target.classList.contains("alert")) target.setAttribute("tabindex", "-1");
       target.focus();
@@ -94,6 +96,31 @@
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
     toggle.closest(".topbar").classList.toggle("open", open);
   });
+
+  // A table wider than its box scrolls inside it: the box is a named region a keyboard can reach
+  // and scroll with the arrow keys (WCAG 2.1.1), whatever the screen's width.
+  function reachableScrolling(root) {
+    (root || document).querySelectorAll(".table-wrap, .table-scroll, table.list").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-box", "");
+        if (!box.hasAttribute("role") && box.tagName !== "TABLE") box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label")) {
+          var caption = box.querySelector("caption");
+          var heading = box.previousElementSibling;
+          var name = caption ? caption.textContent : heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent : "";
+          box.setAttribute("aria-label", (name.trim() || "表格") + "（可左右滚动）");
+        }
+      } else if (!scrolls && box.hasAttribute("data-scroll-box")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-box");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { reachableScrolling(); });
+  document.addEventListener("htmx:afterSettle", function () { reachableScrolling(); });
+  window.addEventListener("resize", function () { reachableScrolling(); });
 
   // Print buttons.
   document.addEventListener("click", function (event) {

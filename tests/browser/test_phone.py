@@ -4,14 +4,20 @@ header that folds away, and the liaison's main action a real tap away."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import fill_report, login
+from tests.browser.conftest import PHONES, fill_report, login, phone_page
 
 pytestmark = pytest.mark.browser
 
+# Every page of every role (and the public's, logged out), as its users reach it.
 PAGES = {
-    "liaison": ["/", "/pairings/{planned}/reports/2020-W29", "/pairings/{planned}/plan", "/pairings/{pairing}/plan"],
-    "county": ["/", "/review", "/counties/530102000000/table", "/imports", "/pairings/{planned}/reports/2020-W28",
+    "liaison": ["/", "/pairings/{planned}/reports/2020-W29", "/pairings/{planned}/plan", "/pairings/{pairing}/plan",
+                "/imports"],
+    "county": ["/", "/review", "/counties/530102000000/table", "/counties/530102000000/candidates",
+               "/imports", "/pairings/{planned}/reports/2020-W28",
                "/pairings/{planned}/plan"],
+    "province": ["/", "/provinces/530000000000/table", "/counties/530102000000/table", "/publications"],
+    "admin": ["/", "/national/table", "/provinces/530000000000/table", "/imports", "/publications", "/docs"],
+    None: ["/login", "/public", "/public/cases"],
 }
 
 
@@ -20,13 +26,17 @@ def fits(page) -> tuple[int, int]:
     return page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
 
 
-@pytest.mark.parametrize("who", sorted(PAGES))
-def test_every_page_fits_the_phone_screen(phone, live_server, who):
-    login(phone, who)
-    for path in PAGES[who]:
-        phone.goto(path.format(**live_server))
-        scroll, client = fits(phone)
-        assert scroll <= client, f"{path}: {scroll}px wide on a {client}px screen"
+@pytest.mark.parametrize("size", sorted(PHONES))
+@pytest.mark.parametrize("who", list(PAGES), ids=lambda who: who or "public")
+def test_every_page_fits_the_phone_screen(browser, live_server, who, size):
+    with phone_page(browser, live_server, size) as phone:
+        if who:
+            login(phone, who)
+        for path in PAGES[who]:
+            answer = phone.goto(path.format(**live_server))
+            assert answer.status == 200, path
+            scroll, client = fits(phone)
+            assert scroll <= client, f"{path}: {scroll}px wide on a {client}px screen"
 
 
 def test_the_liaisons_main_action_is_a_real_tap_and_the_deadline_is_shown(phone, live_server):
