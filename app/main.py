@@ -1,16 +1,15 @@
 """create_app(): settings, database engine, routers and the one place errors become HTTP."""
 
-from pathlib import Path
 
 import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -36,6 +35,7 @@ from app.review.api import router as review_router
 from app.stats.api import router as stats_router
 from app.stats.views import router as table_pages
 from app.units.api import router as units_router
+from app.web.assets import Assets
 from app.web.pages import (
     LoginRequired,
     SecurityHeaders,
@@ -46,7 +46,6 @@ from app.web.pages import (
 )
 from app.worklist.views import router as worklist_pages
 
-ROOT = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/v1"
 CONFLICT = "数据冲突：该记录已存在或刚被他人修改，请刷新后重试"
 RETRY_AFTER = "5"  # seconds, on a 503
@@ -108,6 +107,23 @@ def _http_error(request: Request, exc: Exception) -> Response:
                             headers=getattr(exc, "headers", None))
     message = "页面不存在" if exc.status_code == 404 else str(exc.detail)
     return error_page(request, exc.status_code, message)
+
+
+class CompressSome:
+    """gzip (Starlette's GZipMiddleware) for the static files and the API's answers, which carry
+    the weight (htmx: 52 KB, 17 KB gzipped; a province's table), where a village's signal is weak.
+    Not for the pages, which hold a CSRF token beside what the user typed (BREACH), nor for logging
+    in, whose answer is a token."""
+
+    def __init__(self, app: ASGIApp):
+        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith(("/static/", API_PREFIX + "/")) and not path.startswith(API_PREFIX + "/auth/"):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 class OneWriterAtATime:
@@ -174,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(LoginRequired, login_required_handler)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(CompressSome)
     if app.state.write_turn is not None:
         app.add_middleware(OneWriterAtATime, turn=app.state.write_turn, own_turns=OWN_WRITE_TURNS)
     # Outermost: everything inside sees the client's address, read from X-Forwarded-For only when
@@ -203,5 +220,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                 headers={"Retry-After": RETRY_AFTER})
         return JSONResponse({"status": "ok"})
 
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/static", Assets(), name="static")
     return app

@@ -19,6 +19,7 @@ from app.catalogue import LABELS, MEASURE_BY_KEY, label
 from app.common import format_decimal
 from app.deps import SettingsDep
 from app.errors import Forbidden
+from app.web.assets import asset_url
 from app.web.csrf import csrf_token, csrf_valid
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -29,6 +30,7 @@ HTMX_VERSION = "2.0.11"
 templates = Jinja2Blocks(directory=ROOT / "templates")
 templates.env.filters["wan"] = lambda v: "" if v is None else format_decimal(v)
 templates.env.globals["HTMX_VERSION"] = HTMX_VERSION
+templates.env.globals["asset"] = asset_url  # {{ asset("app.css") }}: the file's name with its hash
 # Templates name fields by the catalogue: {{ label("funds_arrived_wan") }}.
 templates.env.globals["label"] = label
 templates.env.globals["LABELS"] = LABELS

@@ -1,0 +1,65 @@
+"""What a phone on a weak signal downloads: static files under hashed names, kept for a year;
+gzip for them and for the API's answers, never for the pages (which hold a CSRF token); a first
+visit to the login page within 35 KB on the wire."""
+
+import gzip
+import re
+
+import pytest
+
+from app.auth.models import Role
+from app.web.assets import FOR_A_YEAR, asset_url
+from tests.scenario import COUNTY, Scenario
+
+ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+
+
+def test_pages_name_their_files_by_content_and_those_are_kept_for_a_year(client):
+    page = client.get("/login")
+    links = ASSET.findall(page.text)
+    assert links and all(re.search(r"\.[0-9a-f]{10}\.[a-z]+$", link) for link in links), links
+    for link in links:
+        answer = client.get(link)
+        assert answer.status_code == 200 and answer.headers["cache-control"] == FOR_A_YEAR, link
+    assert asset_url("app.css") in links
+
+
+def test_a_file_under_an_old_name_or_its_plain_name_is_revalidated(client):
+    stale = client.get("/static/app.0123456789.css")
+    assert stale.status_code == 200 and stale.headers["cache-control"] == "no-cache"
+    assert stale.content == client.get(asset_url("app.css")).content
+    plain = client.get("/static/app.css")
+    assert plain.headers["cache-control"] == "no-cache" and plain.headers["etag"]
+    again = client.get("/static/app.css", headers={"If-None-Match": plain.headers["etag"]})
+    assert again.status_code == 304
+    assert client.get("/static/nothing.0123456789.css").status_code == 404
+
+
+def test_static_files_and_api_answers_are_gzipped_and_pages_and_tokens_are_not(client, session, settings):
+    htmx = client.get(asset_url("htmx-2.0.11.min.js"), headers={"Accept-Encoding": "gzip"})
+    assert htmx.headers["content-encoding"] == "gzip"
+    assert int(htmx.headers["content-length"]) < 20_000 < len(htmx.content)  # 17 KB sent for 52 KB
+    world = Scenario(session, settings)
+    for n in range(6):
+        world.pairing(f"p{n}", f"530102001{n + 1:03d}", unit=f"第{n}公司")
+    world.user("county", Role.officer, COUNTY)
+    table = client.get(f"/api/v1/counties/{COUNTY}/weekly-table", headers={**world.headers("county"),
+                                                                           "Accept-Encoding": "gzip"})
+    assert table.status_code == 200 and table.headers["content-encoding"] == "gzip"
+    page = client.get("/login", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in page.headers
+    token = client.post("/api/v1/auth/token", data={"username": "county", "password": "x" * 12},
+                        headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in token.headers
+
+
+@pytest.mark.parametrize("path", ["/login"])
+def test_a_first_visit_weighs_at_most_35_kb_on_the_wire(client, path):
+    page = client.get(path, headers={"Accept-Encoding": "gzip"})
+    total = len(page.content)  # the page itself goes uncompressed
+    for link in ASSET.findall(page.text):
+        answer = client.get(link, headers={"Accept-Encoding": "gzip"})
+        total += int(answer.headers.get("content-length", len(answer.content)))
+    print(f"\n{path}: {total / 1024:.1f} KB on the wire (page {len(page.content) / 1024:.1f} KB, "
+          f"{len(gzip.compress(page.content)) / 1024:.1f} KB if gzipped)")
+    assert total <= 35 * 1024, total
