@@ -35,6 +35,7 @@ from app.review.api import router as review_router
 from app.stats.api import router as stats_router
 from app.stats.views import router as table_pages
 from app.units.api import router as units_router
+from app.web.assets import ROOT as STATIC_ROOT
 from app.web.assets import Assets
 from app.web.pages import (
     LoginRequired,
@@ -219,6 +220,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503,
                                 headers={"Retry-After": RETRY_AFTER})
         return JSONResponse({"status": "ok"})
+
+    @app.get("/sw.js", include_in_schema=False)
+    def service_worker() -> Response:
+        # At the root, so that it may serve every page of the site (a worker's scope is its path).
+        return Response((STATIC_ROOT / "sw.js").read_bytes(), media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", Assets(), name="static")
     return app

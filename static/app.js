@@ -57,7 +57,9 @@
     if (event.detail.xhr.status === 413) say("提交的内容过大，未保存：上传的文件不能超过 50 MB，请拆分后分别导入。");
     if (event.detail.xhr.status >= 500) say("服务器出错（" + event.detail.xhr.status + "），请稍后重试；已填写的内容仍在页面上。");
   });
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.elt.closest("[hx-swap=none]")) return;  // a live check: the save will say
+    if (event.detail.elt.closest("form[data-draft]")) return;  // kept in the outbox (below)
     say("网络连接中断，请检查网络后重试；已填写的内容仍在页面上。");
   });
 
@@ -121,6 +123,216 @@
   document.addEventListener("DOMContentLoaded", function () { reachableScrolling(); });
   document.addEventListener("htmx:afterSettle", function () { reachableScrolling(); });
   window.addEventListener("resize", function () { reachableScrolling(); });
+
+  // --- Nothing typed is lost (SPEC "Field conditions") ---------------------------------------
+  // A form with data-draft="user:report:pairing:week" is kept on the phone (localStorage) as it
+  // is typed, and put back when the page opens again; the server's confirmation clears it. A save
+  // that cannot reach the server (no signal, or a session that has expired) goes into the outbox
+  // and is sent by itself when the connection returns or the user has logged in again: the same
+  // idempotent save, so the report is stored once.
+  var DRAFTS = "bangfu:draft:", OUTBOX = "bangfu:outbox:";
+
+  function keep(key, value) {
+    try {
+      if (value === null) localStorage.removeItem(key); else localStorage.setItem(key, JSON.stringify(value));
+    } catch (e) { /* storage full or refused: the page still holds what was typed */ }
+  }
+  function kept(key) {
+    try { var text = localStorage.getItem(key); return text ? JSON.parse(text) : null; } catch (e) { return null; }
+  }
+  function clock(ms) {
+    var d = new Date(ms);
+    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+  }
+  function statusOf(form) { return form && form.querySelector(".draft-status"); }
+  function tell(form, text) {
+    var box = statusOf(form);
+    if (!box) return;
+    box.textContent = text;
+    box.setAttribute("data-state", text.indexOf("已存手机") === 0 || text.indexOf("登录已过期") === 0 ? "waiting" :
+      text.indexOf("已发送") === 0 ? "sent" : text.indexOf("未能发送") === 0 ? "refused" : "draft");
+  }
+  function draftForm(key) {
+    var found = null;
+    document.querySelectorAll("form[data-draft]").forEach(function (form) {
+      if (form.getAttribute("data-draft") === key) found = form;
+    });
+    return found;
+  }
+  function valuesOf(form) {
+    var out = {};
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrf_token" && typeof value === "string") out[name] = value;
+    });
+    return out;
+  }
+  function putBack(form, values) {
+    Object.keys(values).forEach(function (name) {
+      form.querySelectorAll('[name="' + name + '"]').forEach(function (input) {
+        if (input.type === "radio" || input.type === "checkbox") input.checked = input.value === values[name];
+        else if (input.type !== "hidden" && input.type !== "file") input.value = values[name];
+      });
+    });
+  }
+
+  function openDrafts(root) {
+    (root || document).querySelectorAll("form[data-draft]").forEach(function (form) {
+      if (form.hasAttribute("data-draft-open")) return;
+      form.setAttribute("data-draft-open", "");
+      var key = form.getAttribute("data-draft");
+      var waiting = kept(OUTBOX + key);
+      var draft = kept(DRAFTS + key);
+      if (draft) {
+        putBack(form, draft.values);
+        applyConditions(form);
+        tell(form, waiting ? "已存手机，待发送（" + clock(waiting.at) + " 保存）：有网络时自动发送" :
+          "已恢复手机上保存的草稿（" + clock(draft.at) + "）");
+        form.dispatchEvent(new Event("change", { bubbles: true }));  // the live checks, again
+      }
+    });
+  }
+  var typing = null;
+  function keepDraft(event) {
+    var form = event.target.closest && event.target.closest("form[data-draft]");
+    if (!form) return;
+    clearTimeout(typing);
+    typing = setTimeout(function () {
+      if (!form.isConnected) return;  // replaced by the server's answer meanwhile
+      var now = Date.now(), key = form.getAttribute("data-draft"), values = valuesOf(form);
+      keep(DRAFTS + key, { values: values, at: now });
+      var waiting = kept(OUTBOX + key);
+      if (!waiting) {
+        tell(form, "草稿已保存在手机（" + clock(now) + "）");
+        return;
+      }
+      // Changed after the save that waits: what will be sent is what the form holds now.
+      var body = new URLSearchParams(values);
+      var action = new URLSearchParams(waiting.body).get("action");
+      if (action) body.set("action", action);
+      waiting.body = body.toString();
+      waiting.at = now;
+      keep(OUTBOX + key, waiting);
+      tell(form, "已存手机，待发送（" + clock(now) + "）：有网络时自动发送");
+    }, 300);
+  }
+  document.addEventListener("input", keepDraft);
+  document.addEventListener("change", function (event) { if (event.isTrusted) keepDraft(event); });
+
+  // What each save sends, so that a failed one can be sent again just as it was.
+  var sending = {};
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("form[data-draft]");
+    if (!form || event.detail.elt !== form) return;
+    var body = new URLSearchParams();
+    (event.detail.formData || event.detail.parameters).forEach(function (value, name) {
+      if (typeof value === "string" && name !== "csrf_token") body.append(name, value);
+    });
+    sending[form.getAttribute("data-draft")] = { url: event.detail.path, body: body.toString() };
+  });
+  function toOutbox(form, why) {
+    clearTimeout(typing);
+    var key = form.getAttribute("data-draft");
+    var request = sending[key];
+    if (!request) return;
+    var now = Date.now();
+    keep(DRAFTS + key, { values: valuesOf(form), at: now });
+    keep(OUTBOX + key, { url: request.url, body: request.body, at: now, user: document.body.getAttribute("data-user") });
+    if (why !== "login") {
+      tell(form, "已存手机，待发送（" + clock(now) + "）：有网络时自动发送");
+      return;
+    }
+    tell(form, "登录已过期：已存手机，请重新登录，登录后自动发送。");
+    var again = document.createElement("a");
+    again.href = "/login?next=" + encodeURIComponent(location.pathname);
+    again.textContent = "重新登录";
+    statusOf(form).appendChild(again);
+  }
+  document.addEventListener("htmx:sendError", function (event) {
+    var form = event.detail.elt.closest("form[data-draft]");
+    if (form && event.detail.elt === form) toOutbox(form, "offline");
+  });
+  // The element that made the request (htmx:beforeSwap is dispatched on the swap's target).
+  function savingForm(event) {
+    var config = event.detail.requestConfig;
+    var elt = (config && config.elt) || event.detail.elt;
+    return elt && elt.matches && elt.matches("form[data-draft]") ? elt : null;
+  }
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var form = savingForm(event);
+    var xhr = event.detail.xhr;
+    var to = xhr && xhr.getResponseHeader("HX-Redirect");
+    // A session that has ended: the login page (HX-Redirect), or, when the browser no longer has
+    // the session's cookie, the CSRF check's 403 (a form only a writer is shown).
+    if (form && ((to && to.indexOf("/login") === 0) || xhr.status === 403)) {
+      toOutbox(form, "login");
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = savingForm(event);
+    if (form && event.detail.xhr.status === 200 &&
+        !event.detail.xhr.getResponseHeader("HX-Redirect")) {
+      var key = form.getAttribute("data-draft");
+      clearTimeout(typing);
+      keep(DRAFTS + key, null);  // the server has it
+      keep(OUTBOX + key, null);
+    }
+  });
+
+  function token() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"]; } catch (e) { return ""; }
+  }
+  var flushing = false;
+  function sendOutbox() {
+    var user = document.body.getAttribute("data-user");
+    var waiting = Object.keys(localStorage).filter(function (name) { return name.indexOf(OUTBOX) === 0; });
+    var note = document.getElementById("outbox-waiting");
+    if (note) note.hidden = waiting.length === 0;
+    if (!user || flushing || !navigator.onLine) return;
+    waiting = waiting.filter(function (name) { var entry = kept(name); return entry && entry.user === user; });
+    if (!waiting.length) return;
+    flushing = true;
+    var next = function () {
+      var name = waiting.shift();
+      if (!name) { flushing = false; return; }
+      var key = name.slice(OUTBOX.length), entry = kept(name);
+      fetch(entry.url, {
+        method: "POST", credentials: "same-origin", body: entry.body,
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": token(), "HX-Request": "true" },
+      }).then(function (answer) {
+        if (answer.headers.get("HX-Redirect") || answer.status === 401 || answer.status === 403) return null;
+        return answer.text().then(function (html) {
+          var form = draftForm(key);
+          if (answer.ok) {
+            keep(name, null);
+            keep(DRAFTS + key, null);
+          } else if (answer.status === 422) {
+            keep(name, null);  // refused: the draft stays, for the user to correct
+          } else {
+            return;  // the server is busy: try again later
+          }
+          if (form) {
+            var main = document.getElementById("main");
+            main.innerHTML = html;
+            htmx.process(main);
+            applyConditions(main);
+            openDrafts(main);
+            form = draftForm(key);
+            tell(form, answer.ok ? "已发送（" + clock(Date.now()) + "）" : "未能发送：内容需要修改，请按提示修改后重新报送");
+          }
+        });
+      }).catch(function () { /* still no signal: it waits */ }).then(next);
+    };
+    next();
+  }
+  document.addEventListener("DOMContentLoaded", function () { openDrafts(); sendOutbox(); });
+  document.addEventListener("htmx:afterSettle", function (event) { openDrafts(event.target); });
+  window.addEventListener("online", sendOutbox);
+
+  // The site opens without signal (static/sw.js). Logging out removes the pages kept for this user.
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches('form[action="/logout"]') && window.caches) caches.delete("bangfu-pages-v1");
+  });
 
   // Print buttons.
   document.addEventListener("click", function (event) {

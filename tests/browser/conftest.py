@@ -75,7 +75,7 @@ def live_server(db_url, tmp_path_factory):
         ids = _seed(url)
         app = create_app(Settings(database_url=url, today=TEST_TODAY, _env_file=None))
         with serve(app) as base:
-            yield {"base": base, **ids}
+            yield {"base": base, "db": url, **ids}
         app.state.engine.dispose()
 
 
@@ -110,8 +110,12 @@ def _page(browser, live_server, **device):
     expected = ("htmx:sendAbort", "htmx:afterRequest")
     # A refused form answers 422 with the form and its messages: the browser logs the status.
     refused = "the server responded with a status of 422"
+    # A test that takes the network away expects what the browser and htmx then log.
+    page.offline_errors = ("htmx:sendError", "net::ERR_INTERNET_DISCONNECTED", "status of 503")
+    page.expect_offline = False
     page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith(expected) and refused not in msg.text else None)
+            if msg.type == "error" and not msg.text.startswith(expected) and refused not in msg.text
+            and not (page.expect_offline and any(e in msg.text for e in page.offline_errors)) else None)
     yield page
     context.close()
     assert problems == [], problems  # no script errors, no CSP violations

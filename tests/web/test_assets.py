@@ -63,3 +63,15 @@ def test_a_first_visit_weighs_at_most_35_kb_on_the_wire(client, path):
     print(f"\n{path}: {total / 1024:.1f} KB on the wire (page {len(page.content) / 1024:.1f} KB, "
           f"{len(gzip.compress(page.content)) / 1024:.1f} KB if gzipped)")
     assert total <= 35 * 1024, total
+
+
+def test_the_site_can_be_added_to_the_home_screen_and_has_a_service_worker_at_its_root(client):
+    page = client.get("/login").text
+    manifest = re.search(r'<link rel="manifest" href="([^"]+)"', page).group(1)
+    answer = client.get(manifest)
+    assert answer.headers["content-type"].startswith("application/manifest+json")
+    data = answer.json()
+    assert data["start_url"] == "/" and data["display"] == "standalone" and data["short_name"] == "结对帮扶台账"
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200 and worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["cache-control"] == "no-cache"  # a new worker is picked up at once
