@@ -102,7 +102,7 @@ def browser():
 def _page(browser, live_server, **device):
     context = browser.new_context(locale="zh-CN", base_url=live_server["base"], **device)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # a loaded 2-core CI machine runs both databases' servers
     problems = []
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     # A live check superseded by a newer one is aborted on purpose (hx-sync replace); htmx logs
