@@ -261,6 +261,13 @@
     var form = savingForm(event);
     var xhr = event.detail.xhr;
     var to = xhr && xhr.getResponseHeader("HX-Redirect");
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (to && to.indexOf("/login") === 0 && elt && elt.closest && elt.closest("[hx-swap=none]")) {
+      // A live check while the session has ended: stay on the page, with what was typed; the
+      // save itself will keep it in the outbox and ask to log in.
+      event.preventDefault();
+      return;
+    }
     // A session that has ended: the login page (HX-Redirect), or, when the browser no longer has
     // the session's cookie, the CSRF check's 403 (a form only a writer is shown).
     if (form && ((to && to.indexOf("/login") === 0) || xhr.status === 403)) {
