@@ -9,7 +9,7 @@ from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from app.errors import Invalid
 
@@ -63,10 +63,8 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(raw: BinaryIO, info: dict[str, Any]) -> Generator[Row]:
+def _csv_rows(raw: BinaryIO) -> Generator[Row]:
     raw.seek(0)
-    if info.get("count"):
-        info["total"] = _count_lines(raw)
     text = io.TextIOWrapper(raw, encoding=_encoding(raw), newline="")
     try:
         first = text.readline()
@@ -81,17 +79,6 @@ def _csv_rows(raw: BinaryIO, info: dict[str, Any]) -> Generator[Row]:
             raise file_error(f"第 {number + 1} 行无法按 CSV 读取（{exc}）：请检查引号是否成对") from None
     finally:
         text.detach()  # the upload stays open: its owner closes it
-
-
-def _count_lines(raw: BinaryIO) -> int:
-    """Data rows of a CSV for a progress bar, by counting line ends in the bytes: quoted line
-    breaks and blank rows count too, so it is an upper bound."""
-    lines, last = 0, b""
-    while chunk := raw.read(CHUNK):
-        lines += chunk.count(b"\n")
-        last = chunk
-    raw.seek(0)
-    return max(0, lines + (1 if last and not last.endswith(b"\n") else 0) - 1)
 
 
 # What an xlsx may expand to before openpyxl opens it: openpyxl holds the shared strings in memory
@@ -123,7 +110,7 @@ def _check_zip(raw: BinaryIO) -> None:
             raise file_error(too_big)
 
 
-def _xlsx_rows(raw: BinaryIO, info: dict[str, Any]) -> Generator[Row]:
+def _xlsx_rows(raw: BinaryIO) -> Generator[Row]:
     from openpyxl import load_workbook  # imported when needed: a large module
 
     raw.seek(0)
@@ -137,7 +124,6 @@ def _xlsx_rows(raw: BinaryIO, info: dict[str, Any]) -> Generator[Row]:
         if not book.worksheets:
             raise file_error("xlsx 文件中没有工作表")
         sheet = book.worksheets[0]
-        info["total"] = max(0, sheet.max_row - 1) if sheet.max_row else None
         # The recorded dimension is only a hint (some tools write a wrong one), and read-only
         # mode would cut rows and columns beyond it: read the sheet as it is.
         sheet.reset_dimensions()
@@ -151,13 +137,11 @@ def _xlsx_rows(raw: BinaryIO, info: dict[str, Any]) -> Generator[Row]:
 
 
 @contextmanager
-def open_rows(raw: BinaryIO, fmt: str, count: bool = False) -> Iterator[tuple[Iterator[Row], dict[str, Any]]]:
-    """The file's rows, and `info` whose "total" (an estimate of the data rows, for a progress
-    bar; asked for with `count`) is known once the first row has been read."""
-    info: dict[str, Any] = {"count": count, "total": None}
-    rows = _xlsx_rows(raw, info) if fmt == "xlsx" else _csv_rows(raw, info)
+def open_rows(raw: BinaryIO, fmt: str) -> Iterator[Iterator[Row]]:
+    """The file's rows, one at a time."""
+    rows = _xlsx_rows(raw) if fmt == "xlsx" else _csv_rows(raw)
     try:
-        yield rows, info
+        yield rows
     finally:
         rows.close()
 

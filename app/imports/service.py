@@ -545,7 +545,7 @@ def import_file(
     fmt = file_format(filename)
     result = ImportResult()
     lines: list[Row] = []
-    with open_rows(raw, fmt) as (rows, _info):
+    with open_rows(raw, fmt) as rows:
         first = next(rows, None)
         if first is None or is_blank(first[1]):
             raise file_error("文件的第 1 行应为表头（可从本页下载模板），但文件是空的或第 1 行为空")
