@@ -112,6 +112,7 @@ _LABELS: dict[str, Label] = {
     "story.title": Label("案例故事标题", kind="line", hint="选填"),
     "story.body": Label("案例故事正文", hint="选填：本周值得宣传的帮扶故事"),
     "correction_note": Label("更正说明", hint="累计数比上次减少时必须填写原因"),
+    "client_saved_at": Label("手机保存时间", kind="line"),
     # the columns of annex 3 that are not a stored field
     "seq": Label("序号", kind="int"),
     "village": Label("帮扶村", kind="line"),

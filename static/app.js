@@ -74,6 +74,9 @@
       if (done) {
         done.setAttribute("tabindex", "-1");
         done.focus({ preventScroll: true });
+        // Unless what the swap put above it (a note on the phone's clock) pushed it off the screen.
+        var box = done.getBoundingClientRect();
+        if (box.top < 0 || box.bottom > window.innerHeight) done.scrollIntoView({ block: "nearest" });
       }
       return;
     }
@@ -209,6 +212,7 @@
       var body = new URLSearchParams(values);
       var action = new URLSearchParams(waiting.body).get("action");
       if (action) body.set("action", action);
+      body.set("client_saved_at", new Date(now).toISOString());
       waiting.body = body.toString();
       waiting.at = now;
       keep(OUTBOX + key, waiting);
@@ -223,6 +227,9 @@
   document.addEventListener("htmx:configRequest", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("form[data-draft]");
     if (!form || event.detail.elt !== form) return;
+    // When the phone saved it: a save sent later from the outbox carries it, and the county sees
+    // it beside the server's receive time (which alone judges lateness).
+    event.detail.parameters["client_saved_at"] = new Date().toISOString();
     var body = new URLSearchParams();
     (event.detail.formData || event.detail.parameters).forEach(function (value, name) {
       if (typeof value === "string" && name !== "csrf_token") body.append(name, value);
@@ -335,8 +342,14 @@
   document.addEventListener("htmx:afterSettle", function (event) { openDrafts(event.target); });
   window.addEventListener("online", sendOutbox);
 
-  // The site opens without signal (static/sw.js). Logging out removes the pages kept for this user.
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
+  // The site opens without signal (static/sw.js). Registered once the page has loaded, so the
+  // worker's download does not compete with the page's on a weak signal. Logging out removes the
+  // pages kept for this user.
+  function registerWorker() { navigator.serviceWorker.register("/sw.js").catch(function () {}); }
+  if ("serviceWorker" in navigator) {
+    if (document.readyState === "complete") registerWorker();
+    else window.addEventListener("load", registerWorker);
+  }
   document.addEventListener("submit", function (event) {
     if (event.target.matches('form[action="/logout"]') && window.caches) caches.delete("bangfu-pages-v1");
   });

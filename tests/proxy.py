@@ -44,11 +44,15 @@ class Proxy:
         except OSError:
             pass
         finally:
-            for s in (source, sink):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            Proxy._hang_up(source, sink)
+
+    @staticmethod
+    def _hang_up(*sockets: socket.socket) -> None:
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def cut(self) -> None:
         """The database becomes unreachable: open connections drop, new ones are refused."""

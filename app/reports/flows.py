@@ -138,13 +138,13 @@ def save_reports(session: Session, settings: Settings, actor: Principal, filings
         values = service.stored_values(filing.data)
         report: Report | SimpleNamespace
         if stored is None:
-            row = service.new_row(settings, access, values, now)
+            row = service.new_row(settings, access, values, now, filing.data.client_saved_at)
             report = SimpleNamespace(**row)
             line.put(report)
             created.append((row, pairing))  # inserted and audited at the end, in one batch each
         else:
             report = stored
-            before = service.replace_report(stored, access, values, now)
+            before = service.replace_report(stored, access, values, now, filing.data.client_saved_at)
             if before is None:
                 outcomes.append(False)  # the same figures again: nothing changed, no flag to check
                 continue

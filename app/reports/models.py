@@ -1,11 +1,12 @@
 """Weekly progress reports (每周项目进展): cumulative figures, one per pairing and ISO week."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from pydantic import AwareDatetime, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -27,6 +28,8 @@ REPORT_STATUS_LABELS = {
 }
 
 PROGRESS_MAX = 2000
+# A phone's clock may be wrong, but not by decades: outside this range the value is garbage.
+CLIENT_CLOCK_RANGE = (datetime(2020, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 STORY_MAX = 10000
 
 # The figures a report carries, in the order of the form and of annex 3.
@@ -76,6 +79,9 @@ class Report(SQLModel, table=True):
     # A county officer features the week's story for the public pages (典型案例).
     featured_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     featured_by: int | None = Field(default=None, foreign_key="app_user.id")
+    # When the phone saved this version (a save without signal is sent later from the phone's
+    # outbox): shown to the county beside the server's receive time, which alone judges lateness.
+    client_saved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class StoryIn(StrictModel):
@@ -95,6 +101,18 @@ class ReportIn(StrictModel):
     progress: str = PydanticField(min_length=1, max_length=PROGRESS_MAX)
     story: StoryIn | None = None
     correction_note: str | None = PydanticField(None, max_length=PROGRESS_MAX)
+    # When the client saved it, if it kept the report while offline (ISO 8601 with its zone).
+    client_saved_at: AwareDatetime | None = None
+
+    @field_validator("client_saved_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        if not CLIENT_CLOCK_RANGE[0] <= value <= CLIENT_CLOCK_RANGE[1]:
+            raise ValueError("手机保存时间不在合理范围内（2020—2100 年）")
+        return value
 
 
 class StoryOut(SQLModel):
@@ -122,6 +140,7 @@ class ReportOut(SQLModel):
     late: bool
     submitted_at: datetime
     first_submitted_at: datetime
+    client_saved_at: datetime | None = None
     # Who filed this version: the unit's liaison, or the county on the unit's behalf.
     submitted_by: int | None = None
     # reported · county_approved · province_accepted

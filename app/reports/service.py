@@ -89,36 +89,40 @@ def check_write(settings: Settings, access: ReportAccess, data: ReportIn, previo
 
 def stored_values(data: ReportIn) -> dict[str, Any]:
     """The request's fields as the report's columns."""
-    values: dict[str, Any] = data.model_dump(exclude={"story"})
+    values: dict[str, Any] = data.model_dump(exclude={"story", "client_saved_at"})
     values["story_title"] = data.story.title if data.story else None
     values["story_body"] = data.story.body if data.story else None
     return values
 
 
-def new_row(settings: Settings, access: ReportAccess, values: dict[str, Any], now: datetime) -> dict[str, Any]:
+def new_row(settings: Settings, access: ReportAccess, values: dict[str, Any], now: datetime,
+            client_saved_at: datetime | None = None) -> dict[str, Any]:
     """Every column of a new report but its id."""
     week = access.week
     return {"pairing_id": access.pairing.id, "week": week, "week_start": parse_week(week), **values,
             "status": ReportStatus.submitted, "return_reason": None, "late": now > week_deadline(settings, week),
             "first_submitted_at": now, "submitted_at": now, "submitted_by": access.pairing.principal.id,
-            "reviewed_at": None, "featured_at": None, "featured_by": None}
+            "reviewed_at": None, "featured_at": None, "featured_by": None, "client_saved_at": client_saved_at}
 
 
-def new_report(settings: Settings, access: ReportAccess, values: dict[str, Any], now: datetime) -> Report:
-    return Report(**new_row(settings, access, values, now))
+def new_report(settings: Settings, access: ReportAccess, values: dict[str, Any], now: datetime,
+               client_saved_at: datetime | None = None) -> Report:
+    return Report(**new_row(settings, access, values, now, client_saved_at))
 
 
 def replace_report(report: Report, access: ReportAccess, values: dict[str, Any],
-                   now: datetime) -> dict[str, Any] | None:
+                   now: datetime, client_saved_at: datetime | None = None) -> dict[str, Any] | None:
     """Give a stored report the new values: its snapshot before, or None when nothing changed (the
-    same PUT twice). A changed (or, after a return, re-sent) report goes back to the county for
-    review; lateness stays that of the first filing. Audited by the caller."""
+    same PUT twice, whenever the client says it saved it). A changed (or, after a return, re-sent)
+    report goes back to the county for review; lateness stays that of the first filing. Audited by
+    the caller."""
     before = snapshot(report)
     report.sqlmodel_update(values)
     if snapshot(report) == before and report.status != ReportStatus.returned:
         return None
     report.status, report.return_reason, report.reviewed_at = ReportStatus.submitted, None, None
     report.submitted_at, report.submitted_by = now, access.pairing.principal.id
+    report.client_saved_at = client_saved_at
     return before
 
 
@@ -136,7 +140,8 @@ def write_report(
     report = _locked(session, pairing.id, week)
     if report is None:
         # The same PUT sent twice at once: one inserts, the other finds its row and replaces it.
-        created = insert_unless_exists(session, new_report(settings, access, values, now), ["pairing_id", "week"])
+        created = insert_unless_exists(session, new_report(settings, access, values, now, data.client_saved_at),
+                                        ["pairing_id", "week"])
         report = _locked(session, pairing.id, week)
         assert report is not None
         if created:
@@ -144,7 +149,7 @@ def write_report(
                    region_code=pairing.county_code)
             return report, True, True
 
-    before = replace_report(report, access, values, now)
+    before = replace_report(report, access, values, now, data.client_saved_at)
     if before is None:
         return report, False, False
     session.flush()

@@ -69,6 +69,9 @@ def _body(form: Any) -> dict[str, Any]:
         body.pop("story", None)  # no story this week
     if not body.get("correction_note"):
         body.pop("correction_note", None)
+    saved_at = form.get("client_saved_at")
+    if isinstance(saved_at, str) and saved_at.strip():
+        body["client_saved_at"] = saved_at  # set by the page's script when the save is pressed
     return body
 
 

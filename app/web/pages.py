@@ -156,6 +156,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "base-uri 'self'; object-src 'none'")
 
 
+# Static scripts and style sheets are never documents (nosniff keeps them from being taken for one): the
+# document headers would only weigh on a phone's first visit, 260 bytes a file.
+NOT_DOCUMENTS = (".js", ".css", ".webmanifest")
+
+
 class SecurityHeaders:
     """Headers every answer carries. Pure ASGI rather than BaseHTTPMiddleware: the latter reads
     the body in a task of its own, so errors raised while reading it (a body past its limit) would
@@ -173,10 +178,11 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("Content-Security-Policy", CSP)
+                if not (path.startswith("/static/") and path.endswith(NOT_DOCUMENTS)):
+                    headers.setdefault("X-Frame-Options", "DENY")
+                    headers.setdefault("Referrer-Policy", "same-origin")
+                    headers.setdefault("Content-Security-Policy", CSP)
                 if https:
                     headers.setdefault("Strict-Transport-Security", "max-age=31536000")
                 if not path.startswith("/static"):

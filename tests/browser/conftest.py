@@ -23,6 +23,7 @@ from app.units.models import Unit
 from tests.conftest import TEST_TODAY, migrate, scratch_database
 from tests.factories import PASSWORD, credit_code, ensure_region, make_village
 from tests.live import serve
+from tests.proxy import Proxy
 
 CHROMIUM = os.environ.get("BANGFU_CHROMIUM", "/usr/bin/chromium")
 
@@ -99,8 +100,8 @@ def browser():
 
 
 @contextmanager
-def _page(browser, live_server, **device):
-    context = browser.new_context(locale="zh-CN", base_url=live_server["base"], **device)
+def _page(browser, live_server, base: str | None = None, **device):
+    context = browser.new_context(locale="zh-CN", base_url=base or live_server["base"], **device)
     page = context.new_page()
     page.set_default_timeout(20_000)  # a loaded 2-core CI machine runs both databases' servers
     problems = []
@@ -111,7 +112,9 @@ def _page(browser, live_server, **device):
     # A refused form answers 422 with the form and its messages: the browser logs the status.
     refused = "the server responded with a status of 422"
     # A test that takes the network away expects what the browser and htmx then log.
-    page.offline_errors = ("htmx:sendError", "net::ERR_INTERNET_DISCONNECTED", "status of 503")
+    page.offline_errors = ("htmx:sendError", "net::ERR_INTERNET_DISCONNECTED", "net::ERR_EMPTY_RESPONSE",
+                           "net::ERR_CONNECTION_RESET", "net::ERR_CONNECTION_CLOSED",
+                           "net::ERR_SOCKET_NOT_CONNECTED", "status of 503")
     page.expect_offline = False
     page.on("console", lambda msg: problems.append(msg.text)
             if msg.type == "error" and not msg.text.startswith(expected) and refused not in msg.text
@@ -137,9 +140,41 @@ def phone(browser, live_server):
         yield handset
 
 
-def phone_page(browser, live_server, size: str):
-    return _page(browser, live_server, viewport=PHONES[size], is_mobile=True, has_touch=True,
+def phone_page(browser, live_server, size: str, base: str | None = None):
+    return _page(browser, live_server, base, viewport=PHONES[size], is_mobile=True, has_touch=True,
                  device_scale_factor=3)
+
+
+class Signal:
+    """The phone's way to the server, which the test takes away and gives back: a TCP proxy in
+    between is cut (open connections drop, new ones are refused), and the browser is told it is
+    offline (navigator.onLine, the "online" event when it returns). Chromium's offline emulation
+    alone lets requests through when a service worker controls the page (microsoft/playwright#2311),
+    so a save "without signal" could reach the server."""
+
+    def __init__(self, page, proxy: Proxy):
+        self.page, self.proxy = page, proxy
+
+    def lose(self) -> None:
+        self.page.expect_offline = True
+        self.page.context.set_offline(True)
+        self.proxy.cut()
+
+    def back(self) -> None:
+        self.proxy.restore()
+        self.page.context.set_offline(False)
+
+
+@pytest.fixture
+def weak_signal(browser, live_server):
+    """A phone (390x844) whose connection to the server the test can cut: (page, Signal)."""
+    host, port = live_server["base"].removeprefix("http://").rsplit(":", 1)
+    proxy = Proxy(host, int(port))
+    try:
+        with phone_page(browser, live_server, "390x844", base=f"http://127.0.0.1:{proxy.port}") as handset:
+            yield handset, Signal(handset, proxy)
+    finally:
+        proxy.close()
 
 
 def login(page, username: str) -> None:

@@ -45,16 +45,17 @@ def test_what_was_typed_is_back_after_a_reload(phone, live_server):
     assert reports(live_server, "pairing", "2020-W28") == []  # nothing sent: only kept
 
 
-def test_a_save_without_signal_waits_on_the_phone_and_is_sent_once_when_the_signal_returns(phone, live_server):
+def test_a_save_without_signal_waits_on_the_phone_and_is_sent_once_when_the_signal_returns(weak_signal, live_server):
+    phone, signal = weak_signal
     login(phone, "liaison")
     url = f"/pairings/{live_server['pairing']}/reports/2020-W29"
     phone.goto(url)
     phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
     phone.reload()  # now through the service worker, which keeps a copy of the page
-    phone.expect_offline = True
     fill_report(phone, "村口道路硬化完成", funds_arrived_wan="1,000", materials_arrived_wan="0",
                 sales_done_wan="0", jobs_done="4", trained_done="2", stationed_now="1")
-    phone.context.set_offline(True)
+    signal.lose()
+    pressed = utcnow()
     phone.get_by_role("button", name="报送本周进展").tap()
     status = phone.locator("#draft-status")
     expect(status).to_contain_text("已存手机，待发送")
@@ -75,13 +76,16 @@ def test_a_save_without_signal_waits_on_the_phone_and_is_sent_once_when_the_sign
                             " && localStorage.getItem(k).includes('jobs_done=5'))")
     expect(status).to_contain_text("已存手机，待发送")
 
-    phone.context.set_offline(False)  # the signal returns: sent by itself
+    edited = utcnow()
+    signal.back()  # the signal returns: sent by itself
     expect(phone.locator("#draft-status")).to_contain_text("已发送")
-    # Filed, or (when the first try reached the server but its answer was lost) filed again:
-    # either way one report.
-    expect(phone.locator("p.success")).to_contain_text("本周进展已")
+    expect(phone.locator("p.success")).to_contain_text("本周进展已报送")
     stored = reports(live_server, "pairing", "2020-W29")
     assert len(stored) == 1 and stored[0].funds_arrived_wan == 1000 and stored[0].jobs_done == 5
+    # The phone's save time travels with it: the last change before the signal came back (the
+    # phone's clock; the server's receive time is its own).
+    assert stored[0].client_saved_at is not None
+    assert pressed - timedelta(seconds=2) <= stored[0].client_saved_at <= edited + timedelta(seconds=2)
     phone.reload()
     expect(phone.locator("#draft-status")).to_have_text("")  # the server has it: no draft is left
     assert len(reports(live_server, "pairing", "2020-W29")) == 1

@@ -82,7 +82,6 @@ def test_a_slow_save_says_so_and_its_result_is_shown_beside_the_button(phone, li
     expect(phone.locator(".form-actions button").first).to_be_disabled()
     saved = phone.locator(".form-actions .saved")
     expect(saved).to_contain_text("本周进展已报送")
-    box, height = saved.bounding_box(), phone.viewport_size["height"]
-    assert 0 <= box["y"] and box["y"] + box["height"] <= height, (box, height)  # on screen, by the button
+    expect(saved).to_be_in_viewport(ratio=1)  # on screen, by the button
     assert phone.evaluate("document.activeElement.matches('p.success[role=status]')")
     expect(saving).to_be_hidden()

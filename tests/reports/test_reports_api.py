@@ -819,3 +819,54 @@ def test_a_returned_report_can_be_sent_again_as_it_was(client, session, settings
     answer = client.put(url, json=report_body(), headers=headers)
     assert answer.status_code == 200
     assert (answer.json()["status"], answer.json()["return_reason"]) == ("submitted", None)
+
+
+# --- the phone's save time (a report sent later from the phone's outbox) ---------------------
+
+
+def test_the_phones_save_time_is_kept_beside_the_servers_and_does_not_judge_lateness(
+        client, session, settings, pairing, headers):
+    saved_on_phone = DEADLINE_W29 - timedelta(days=7, hours=1)  # before W28's deadline, without signal
+    answer = client.put(url(pairing.id, "2020-W28"),
+                        json=report_body(client_saved_at=saved_on_phone.isoformat()), headers=headers)
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert datetime.fromisoformat(body["client_saved_at"]) == saved_on_phone
+    assert body["late"] is True  # W28's deadline passed before the server received it
+    report = stored(session, pairing.id, "2020-W28")
+    assert report.client_saved_at == saved_on_phone and report.submitted_at > saved_on_phone
+
+
+def test_a_client_time_in_another_zone_is_kept_as_the_same_instant(client, session, pairing, headers):
+    answer = client.put(url(pairing.id, "2020-W29"),
+                        json=report_body(client_saved_at="2020-07-15T09:30:00+08:00"), headers=headers)
+    assert answer.status_code == 201, answer.text
+    assert stored(session, pairing.id, "2020-W29").client_saved_at == datetime(2020, 7, 15, 1, 30, tzinfo=UTC)
+
+
+def test_the_same_report_sent_again_with_another_client_time_is_unchanged(client, session, pairing, headers):
+    first = "2020-07-15T01:00:00Z"
+    client.put(url(pairing.id, "2020-W29"), json=report_body(client_saved_at=first), headers=headers)
+    again = client.put(url(pairing.id, "2020-W29"), json=report_body(client_saved_at="2020-07-15T02:00:00Z"),
+                       headers=headers)
+    assert again.status_code == 200, again.text
+    # The figures are those already stored: no new version, and the time of the version stored stays.
+    assert stored(session, pairing.id, "2020-W29").client_saved_at == datetime(2020, 7, 15, 1, tzinfo=UTC)
+    changed = client.put(url(pairing.id, "2020-W29"), json=report_body(jobs_done=9), headers=headers)
+    assert changed.status_code == 200 and changed.json()["client_saved_at"] is None  # a desk's save
+
+
+@pytest.mark.parametrize("value,contains", [
+    ("2020-07-15T01:00:00", "时区"),   # no zone: which instant is meant is unknown
+    ("yesterday", "ISO 8601"),
+    ("1999-12-31T23:00:00Z", "合理范围"),
+    ("2150-01-01T00:00:00Z", "合理范围"),
+    (12, "合理范围"),                  # seconds since 1970
+    ([], "时间"),
+])
+def test_a_bad_client_time_is_422_naming_the_field_and_nothing_is_stored(
+        client, session, pairing, headers, value, contains):
+    answer = client.put(url(pairing.id, "2020-W29"), json=report_body(client_saved_at=value), headers=headers)
+    error = assert_422(answer, ["body", "client_saved_at"], contains=contains)
+    assert "手机保存时间" in error["msg"]
+    assert report_count(session, pairing.id) == 0

@@ -48,6 +48,21 @@ def test_login_without_or_with_a_wrong_csrf_token_is_403(client, session):
     assert client.post("/login", data=data, headers={"X-CSRF-Token": "nope"}).status_code == 403
 
 
+def test_every_page_carries_the_token_masked_afresh_and_each_mask_is_accepted(client, session):
+    """No two answers hold the same bytes for the token, so a gzipped page cannot leak it (BREACH)."""
+    user = make_user(session)
+    tokens = {csrf_of(client.get("/login").text) for _ in range(3)}
+    assert len(tokens) == 3
+    first = tokens.pop()
+    for bad in (first[:64] + "0" * 64, first[:-1] + "g", first[:60] + "    " + first[64:],
+                first + "00", first.upper()[:-2] + "zz"):
+        assert client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                            "csrf_token": bad}).status_code == 403, bad
+    answer = client.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": first},
+                         follow_redirects=False)
+    assert answer.status_code == 303
+
+
 def test_wrong_password_shows_the_form_again_with_a_message(client, session):
     user = make_user(session)
     token = csrf_of(client.get("/login").text)

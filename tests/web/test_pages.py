@@ -3,13 +3,16 @@ come back with the user's values and the reasons when input is refused."""
 
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from sqlalchemy import select
 
 from app.auth.models import Role
+from app.common import clock_now
 from app.pairings.models import Plan
 from app.reports.models import Report
 from tests.factories import (
@@ -20,6 +23,8 @@ from tests.factories import (
 )
 from tests.scenario import COUNTY, LAST_WEEK, PROVINCE, Scenario
 from tests.web.pages import browser_login
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -211,6 +216,33 @@ def test_report_form_reads_full_width_digits_separators_and_units(client, sessio
         Decimal(120), Decimal(1000), Decimal("12.5"))
     assert (stored.jobs_done, stored.trained_done) == (8, 1500)
 
+
+
+def test_the_phones_save_time_travels_with_the_form_and_the_county_sees_it(client, session, settings, world):
+    token = browser_login(client, world["liaison"])
+    url = f"/pairings/{world['mine'].id}/reports/2020-W29"
+    phone_time = clock_now(settings) - timedelta(hours=3)  # saved without signal, sent now from the outbox
+    answer = client.post(url, data=report_form(client_saved_at=phone_time.isoformat(), csrf_token=token))
+    assert answer.status_code == 200 and "本周进展已报送" in answer.text, answer.text
+    stored = session.scalars(select(Report).where(Report.week == "2020-W29")).one()
+    assert stored.client_saved_at == phone_time
+    shown = f"手机上 {phone_time.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 保存，服务器 {stored.submitted_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 收到"
+    assert shown in answer.text
+    client.cookies.clear()
+    browser_login(client, world["county"])
+    assert shown in client.get(url).text
+    queue = client.get("/review").text  # a narrow cell: the short form, the whole sentence as its title
+    assert f'title="{shown}">手机 {phone_time.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 保存</span>' in queue
+
+
+def test_a_save_sent_at_once_shows_no_phone_time_and_a_garbage_one_is_refused(client, session, settings, world):
+    token = browser_login(client, world["liaison"])
+    url = f"/pairings/{world['mine'].id}/reports/2020-W29"
+    refused = client.post(url, data=report_form(client_saved_at="not a time", csrf_token=token))
+    assert refused.status_code == 422 and "手机保存时间必须是时间" in refused.text
+    assert session.scalars(select(Report).where(Report.week == "2020-W29")).all() == []
+    answer = client.post(url, data=report_form(client_saved_at=clock_now(settings).isoformat(), csrf_token=token))
+    assert answer.status_code == 200 and "手机上" not in answer.text
 
 
 def test_a_week_not_yet_filed_opens_with_the_latest_reports_figures_marked_as_carried(client, session, world):
