@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -110,6 +110,10 @@ def _http_error(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, message)
 
 
+# An xlsx workbook is a zip archive already: gzip would spend the export's time for nothing.
+ALREADY_ZIPPED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 class CompressSome:
     """gzip (Starlette's GZipMiddleware) for everything a phone downloads on a weak signal: pages,
     static files (htmx: 52 KB, 17 KB gzipped) and the API's answers. The pages' CSRF token is
@@ -117,7 +121,7 @@ class CompressSome:
     Not logging in, whose answer is a bearer token that cannot be masked."""
 
     def __init__(self, app: ASGIApp):
-        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024)
+        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024, exclude_content_types=ALREADY_ZIPPED)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""

@@ -46,6 +46,10 @@ def test_static_files_pages_and_api_answers_are_gzipped_and_tokens_are_not(clien
     table = client.get(f"/api/v1/counties/{COUNTY}/weekly-table", headers={**world.headers("county"),
                                                                            "Accept-Encoding": "gzip"})
     assert table.status_code == 200 and table.headers["content-encoding"] == "gzip"
+    workbook = client.get(f"/api/v1/counties/{COUNTY}/weekly-table?week=2020-W29&format=xlsx",
+                          headers={**world.headers("county"), "Accept-Encoding": "gzip"})
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"  # a zip already: sent as it is
+    assert "content-encoding" not in workbook.headers
     page = client.get("/login", headers={"Accept-Encoding": "gzip"})
     assert page.headers["content-encoding"] == "gzip"
     token = client.post("/api/v1/auth/token", data={"username": "county", "password": "x" * 12},
