@@ -62,8 +62,9 @@ clean:
 
 BENCH_URL ?= postgresql+psycopg://root@127.0.0.1:5432/bangfu_bench
 
+PAIRINGS ?= 140000
 bench-data: $(VENV)/.installed-dev
-	$(BIN)/python bench/generate.py --url $(BENCH_URL)
+	$(BIN)/python bench/generate.py --url $(BENCH_URL) --pairings $(PAIRINGS)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/tables.py --url $(BENCH_URL)

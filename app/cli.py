@@ -1,9 +1,11 @@
-"""The `bangfu` command line: migrate, create-user, demo, serve."""
+"""The `bangfu` command line: migrate, create-user, demo, rebuild-rollups, serve."""
 
 import argparse
+import os
 import sys
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -68,12 +70,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild_rollups(_args: argparse.Namespace) -> int:
+    from app.stats.service import rebuild_rollups
+
+    settings = get_settings()
+    with Session(create_db_engine(settings.database_url), expire_on_commit=False) as session:
+        rows = rebuild_rollups(session, settings)
+        session.commit()
+    print(f"县 × 周汇总已按台账重算：{rows} 行")
+    return 0
+
+
+def worker_count(database_url: str, requested: int | None) -> int:
+    """How many server processes: on PostgreSQL as many as asked, by default one per core; on
+    SQLite exactly one, whose write turn (app/db.py WriteTurn) orders the writers in one process."""
+    if make_url(database_url).get_backend_name() == "sqlite":
+        if requested not in (None, 1):
+            raise Invalid.one(["workers"], "SQLite 数据库只能用一个服务进程（--workers 1）；多个进程请使用 PostgreSQL")
+        return 1
+    if requested is not None and requested < 1:
+        raise Invalid.one(["workers"], "服务进程数至少为 1")
+    return requested or os.cpu_count() or 1
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    try:
+        workers = worker_count(get_settings().database_url, args.workers)
+    except Invalid as exc:
+        print(f"错误：{exc.errors[0]['msg']}", file=sys.stderr)
+        return 2
     # The app reads X-Forwarded-For itself, from the proxies BANGFU_TRUSTED_PROXIES names.
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
-                proxy_headers=False)
+                proxy_headers=False, workers=workers)
     return 0
 
 
@@ -96,9 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true", help="do nothing when data exists")
     demo.set_defaults(func=cmd_demo)
 
+    sub.add_parser("rebuild-rollups", help="recompute the county × week rollup from the ledger").set_defaults(
+        func=cmd_rebuild_rollups)
+
     serve = sub.add_parser("serve", help="serve the web application")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, help="server processes (PostgreSQL: default one per core; SQLite: 1)")
     serve.set_defaults(func=cmd_serve)
     return parser
 

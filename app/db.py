@@ -144,3 +144,4 @@ def insert_unless_exists(session: Session, row: SQLModel, keys: list[str]) -> bo
     statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
                  .returning(*table.primary_key.columns))
     return session.execute(statement).first() is not None
+

@@ -8,8 +8,9 @@ from app.public.models import Publication
 from app.regions.models import Region, Village
 from app.reports.models import Report
 from app.review.models import Flag
+from app.rollups.models import CountyWeek
 from app.stats.models import Submission
 from app.units.models import Unit
 
-__all__ = ["ApiToken", "AuditEvent", "Flag", "ImportJob", "LoginThrottle", "Pairing", "Plan", "Publication",
+__all__ = ["ApiToken", "AuditEvent", "CountyWeek", "Flag", "ImportJob", "LoginThrottle", "Pairing", "Plan", "Publication",
            "Region", "Report", "Submission", "Unit", "User", "Village", "WebSession"]

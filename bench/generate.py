@@ -1,7 +1,11 @@
-"""Fill PostgreSQL with a national-scale campaign: ~130,000 pairings in 7 provinces, 30 weeks.
+"""Fill PostgreSQL with a campaign of a given scale, by default the national one: 140,000 pairings
+in 7 provinces (counties of 300 pairings, and one county of 10,000 for the xlsx export), 30 weeks.
 
 Usage: python bench/generate.py [--url postgresql+psycopg://root@127.0.0.1:5432/bangfu_bench]
-The database is dropped and re-created, migrated with Alembic, then filled with COPY.
+                                [--pairings 140000]
+The database is dropped and re-created, migrated with Alembic, then filled with COPY; the county ×
+week rollup the province and national tables read is then rebuilt from it (`bangfu
+rebuild-rollups`), since COPY goes past the services that keep it.
 """
 
 import argparse
@@ -11,26 +15,29 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from app.common import parse_week, week_of
+from app.config import Settings
+from app.db import create_db_engine
 from app.migrate import upgrade
+from app.stats.service import rebuild_rollups
 from app.units.models import credit_check_char
 
 PROVINCES = [("530000000000", "云南省"), ("620000000000", "甘肃省"), ("510000000000", "四川省"),
              ("520000000000", "贵州省"), ("450000000000", "广西壮族自治区"),
              ("640000000000", "宁夏回族自治区"), ("650000000000", "新疆维吾尔自治区")]
-COUNTIES_PER_PROVINCE = 62
 PAIRINGS_PER_COUNTY = 300
-BIG_COUNTY_PAIRINGS = 10_000
+BIG_COUNTY_PAIRINGS = 10_000  # at the national scale; a smaller campaign's big county is smaller
 VILLAGES_PER_COUNTY = 120  # 2.5 pairings a village on average
 FIRST_WEEK = date(2020, 4, 13)  # 2020-W16
 WEEKS = [week_of(FIRST_WEEK + timedelta(weeks=i)) for i in range(30)]  # W16 … W45
 BIG_COUNTY = "659099000000"  # a county of 10,000 pairings, for the xlsx export
 
 
-def counties():
+def counties(per_province: int):
     for p_code, p_name in PROVINCES:
-        for c in range(1, COUNTIES_PER_PROVINCE + 1):
+        for c in range(1, per_province + 1):
             city = p_code[:2] + f"{(c - 1) // 10 + 1:02d}"
             yield p_code, city + "00000000", f"{city}{(c - 1) % 10 + 1:02d}000000", f"{p_name[:2]}第{c}县"
 
@@ -38,7 +45,10 @@ def counties():
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="postgresql+psycopg://root@127.0.0.1:5432/bangfu_bench")
+    parser.add_argument("--pairings", type=int, default=140_000, help="pairings in all (at least 1,000)")
     args = parser.parse_args()
+    big_pairings = min(BIG_COUNTY_PAIRINGS, max(args.pairings // 14, 300))
+    per_province = max(1, -(-(args.pairings - big_pairings) // (PAIRINGS_PER_COUNTY * len(PROVINCES))))
     url = make_url(args.url)
     admin_dsn = f"postgresql://{url.username}@{url.host}:{url.port or 5432}/postgres"
     with psycopg.connect(admin_dsn, autocommit=True) as admin:
@@ -51,7 +61,7 @@ def main() -> None:
     now = datetime(2020, 11, 10, tzinfo=UTC)
     with psycopg.connect(dsn) as conn:
         regions, villages = [], []
-        county_list = list(counties()) + [("650000000000", "659000000000", BIG_COUNTY, "示范大县")]
+        county_list = list(counties(per_province)) + [("650000000000", "659000000000", BIG_COUNTY, "示范大县")]
         seen_cities = set()
         for p_code, p_name in PROVINCES:
             regions.append((p_code, p_name, "province", None))
@@ -63,7 +73,7 @@ def main() -> None:
             township = county[:6] + "100000"
             regions.append((township, f"{name}第一镇", "township", county))
         pairings_per = {c[2]: PAIRINGS_PER_COUNTY for c in county_list}
-        pairings_per[BIG_COUNTY] = BIG_COUNTY_PAIRINGS
+        pairings_per[BIG_COUNTY] = big_pairings
         vid = 0
         village_ids = {}
         for p_code, city, county, _name in county_list:
@@ -150,7 +160,17 @@ def main() -> None:
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
     print(f"generated {len(pairings):,} pairings and {len(reports):,} reports "
-          f"in {time.perf_counter() - started:.0f} s")
+          f"in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    settings = Settings(database_url=args.url, today=date(2020, 11, 10), _env_file=None)
+    engine = create_db_engine(args.url)
+    with Session(engine) as session:
+        rows = rebuild_rollups(session, settings)
+        session.commit()
+    engine.dispose()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE county_week")
+    print(f"rebuilt the county × week rollup: {rows:,} rows in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from app.config import Settings
 from app.pairings.models import Pairing, Plan, PlanStatus
 from app.regions.models import Region, Village
 from app.reports.models import Report
+from app.rollups import service as rollups
 from app.units.models import Unit, credit_check_char
 
 PASSWORD = "correct-horse-42"
@@ -103,6 +104,7 @@ def make_pairing(session: Session, unit: Unit | None = None, village: Village | 
     pairing = Pairing(unit_id=unit.id, village_id=village.id, **values)
     session.add(pairing)
     session.flush()
+    keep_rollup(session, pairing.id, rollups.State(None))
     return pairing
 
 
@@ -115,9 +117,11 @@ def make_plan(session: Session, pairing: Pairing, **overrides) -> Plan:
                   members=["张三", "李四"], start_date=date(2020, 6, 1),
                   status=PlanStatus.confirmed)
     values.update(overrides)
+    before = rollup_state(session, pairing.id)
     plan = Plan(pairing_id=pairing.id, **values)
     session.add(plan)
     session.flush()
+    keep_rollup(session, pairing.id, before)
     return plan
 
 
@@ -126,10 +130,36 @@ def make_report(session: Session, pairing: Pairing, week: str = "2020-W28", **ov
                   industry_plan_done=False, sales_done_wan=Decimal("12.5"), jobs_done=8,
                   trained_done=15, stationed_now=2, beneficiaries=30, progress="大棚已开工")
     values.update(overrides)
+    before = rollup_state(session, pairing.id)
     report = Report(pairing_id=pairing.id, week=week, week_start=parse_week(week), **values)
     session.add(report)
     session.flush()
+    keep_rollup(session, pairing.id, before)
     return report
+
+
+# Straight into the tables, but the county × week rollup (app.rollups) kept in step as the
+# services keep it: whatever a test builds, the province and national tables see.
+ROLLUP_SETTINGS = Settings(_env_file=None)
+
+
+def rollup_state(session: Session, pairing_id: int) -> rollups.State:
+    """The pairing as it stands, for the rollup."""
+    pairing = session.get(Pairing, pairing_id)
+    assert pairing is not None
+    plan = session.scalars(select(Plan).where(Plan.pairing_id == pairing_id)).first()
+    reports = session.scalars(select(Report).where(Report.pairing_id == pairing_id)).all()
+    return rollups.State(rollups.Term.of(pairing), rollups.plan_vector(plan), rollups.marks_of(reports))
+
+
+def keep_rollup(session: Session, pairing_id: int, before: rollups.State) -> None:
+    """After a change made straight in the tables: the rollup moved from `before` to now."""
+    pairing = session.get(Pairing, pairing_id)
+    assert pairing is not None
+    village = session.get(Village, pairing.village_id)
+    assert village is not None
+    rollups.record_change(session, ROLLUP_SETTINGS, village.county_code, village.province_code, before,
+                          rollup_state(session, pairing_id))
 
 
 def auth_headers(session: Session, settings: Settings, user: User) -> dict[str, str]:

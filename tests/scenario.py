@@ -67,7 +67,8 @@ def put_report(session: Session, settings: Settings, user: User, pairing_id: int
     """(report, created): the week's report filed by `user` through the same flow as
     PUT …/reports/{week}."""
     week_access = report_access(session, access(session, user, pairing_id), week)
-    return save_report(session, settings, week_access, data, now=now)
+    saved = save_report(session, settings, week_access, data, now=now)
+    return saved.report, saved.created
 
 
 def file_report(session: Session, settings: Settings, user: User, pairing_id: int, week: str,

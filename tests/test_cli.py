@@ -1,11 +1,19 @@
-"""The `bangfu` command: migrate, demo (only into an empty database), create-user."""
+"""The `bangfu` command: migrate, demo (only into an empty database), create-user, serve."""
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.auth.models import Role, User
-from app.cli import main
+from app.cli import main, worker_count
 from app.codes import Level
 from app.config import get_settings
 from app.db import create_db_engine
@@ -72,3 +80,53 @@ def test_create_user_from_the_command_line(cli_db, capsys):
     with Session(engine) as session:
         assert [u.username for u in session.scalars(select(User))] == ["root-admin"]
     engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _workers(pid: int) -> list[int]:
+    """The process's children but multiprocessing's resource tracker."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()
+                  if b"resource_tracker" not in Path(f"/proc/{c}/cmdline").read_bytes()]
+    return found
+
+
+def test_serve_runs_one_process_per_core_on_postgresql_and_one_on_sqlite(cli_db, capsys):
+    """`bangfu serve`: several worker processes share the port on PostgreSQL (default: one per
+    core); on SQLite exactly one, and asking for more is refused with the reason."""
+    assert main(["migrate"]) == 0
+    sqlite = cli_db.startswith("sqlite")
+    if sqlite:
+        assert main(["serve", "--workers", "2"]) == 2
+        assert "SQLite" in capsys.readouterr().err
+        assert worker_count(cli_db, None) == 1
+        expected = 1
+    else:
+        assert worker_count(cli_db, None) == (os.cpu_count() or 1)
+        expected = 2
+    port = _free_port()
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)] + ([] if sqlite else ["--workers", "2"])
+    server = subprocess.Popen(command, env={**os.environ, "BANGFU_TODAY": "2020-07-15"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "bangfu serve did not start"
+            time.sleep(0.2)
+        # uvicorn's supervisor forks the workers (on SQLite the one process serves by itself).
+        workers = _workers(server.pid)
+        assert len(workers) == (expected if not sqlite else 0)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

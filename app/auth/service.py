@@ -156,11 +156,13 @@ def issue_token(session: Session, settings: Settings, user: User) -> tuple[str, 
 
 
 def user_for_token(session: Session, token: str) -> User:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    # One query for the token and its user: every API request asks it.
+    found = session.exec(select(ApiToken, User).join(User, col(User.id) == col(ApiToken.user_id))
+                         .where(ApiToken.token_hash == _digest(token))).first()
+    if found is None:
         raise Unauthorized("令牌无效或已过期")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= utcnow() or not user.active:
         raise Unauthorized("令牌无效或已过期")
     return user
 
@@ -187,11 +189,12 @@ def start_session(session: Session, settings: Settings, user: User) -> str:
 def user_for_session(session: Session, key: str | None) -> User | None:
     if not key:
         return None
-    row = session.exec(select(WebSession).where(WebSession.key_hash == _digest(key))).first()
-    if row is None or row.expires_at <= utcnow():
+    found = session.exec(select(WebSession, User).join(User, col(User.id) == col(WebSession.user_id))
+                         .where(WebSession.key_hash == _digest(key))).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    row, user = found
+    return user if row.expires_at > utcnow() and user.active else None
 
 
 def end_session(session: Session, key: str | None) -> None:

@@ -427,7 +427,7 @@ class PlanImporter(_PairingRows):
         return f"结对 {values['pairing_id']} 的计划书与第 {first} 行重复"
 
     def apply(self, data: Any, values: Values) -> bool:
-        access = pairing_access(self.session, self.actor, values["pairing_id"])
+        access = pairing_access(self.session, self.actor, values["pairing_id"], lock=True)
         _plan, created = save_plan(self.session, self.settings, access, data, now=self.now)
         return created
 
@@ -456,10 +456,9 @@ class ReportImporter(_PairingRows):
         return body
 
     def apply(self, data: Any, values: Values) -> bool:
-        access = report_access(self.session, pairing_access(self.session, self.actor, values["pairing_id"]),
+        access = report_access(self.session, pairing_access(self.session, self.actor, values["pairing_id"], lock=True),
                                values["week"])
-        _report, created = save_report(self.session, self.settings, access, data, now=self.now)
-        return created
+        return save_report(self.session, self.settings, access, data, now=self.now).created
 
     def domain_field(self, exc: DomainError) -> str:
         # A locked week is the week's matter; anything else (an ended pairing, scope) the pairing's.

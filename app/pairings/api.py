@@ -24,6 +24,7 @@ router = APIRouter(tags=["pairings"])
 def create_pairing(data: PairingCreate, session: SessionDep, settings: SettingsDep,
                    principal: CurrentPrincipal) -> PairingPublic:
     pairing = service.create_pairing(session, settings, principal, data)
+    session.commit()  # in the thread that took the county's rollup rows (see reports.api.put_report)
     assert pairing.id is not None
     return service.access_public(pairing_access(session, principal, pairing.id))
 
@@ -46,6 +47,7 @@ def get_pairing(pairing: CurrentPairing) -> PairingPublic:
 def update_pairing(data: PairingUpdate, pairing: CurrentPairing, session: SessionDep,
                    settings: SettingsDep) -> PairingPublic:
     service.update_pairing(session, settings, pairing, data)
+    session.commit()  # in the thread that took the county's rollup rows (see reports.api.put_report)
     return service.access_public(pairing)
 
 
@@ -54,6 +56,7 @@ def update_pairing(data: PairingUpdate, pairing: CurrentPairing, session: Sessio
 def put_plan(data: PlanIn, pairing: PlanWriter, session: SessionDep, settings: SettingsDep,
              response: Response) -> PlanOut:
     plan, created = flows.save_plan(session, settings, pairing, data)
+    session.commit()  # in the thread that took the county's rollup rows (see reports.api.put_report)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return plan_out(plan)
 

@@ -16,7 +16,7 @@ from app.review import service as review
 def save_plan(session: Session, settings: Settings, access: PairingAccess, data: PlanIn,
               now: datetime | None = None) -> tuple[Plan, bool]:
     """Create or replace the plan; (plan, created)."""
-    plan, created, changed = service.put_plan(session, access, data, now)
+    plan, created, changed = service.put_plan(session, settings, access, data, now)
     if changed:
         reports = session.exec(select(Report).where(Report.pairing_id == access.id)
                                .order_by(col(Report.week))).all()

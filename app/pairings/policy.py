@@ -101,20 +101,34 @@ def _with_plan(principal: Principal) -> Select[Pairing, Village, Unit, Plan]:
     )
 
 
-def pairing_accesses(session: Session, principal: Principal, pairing_ids: Iterable[int]) -> dict[int, PairingAccess]:
+def _locking(stmt: Select[Pairing, Village, Unit, Plan], lock: bool) -> Select[Pairing, Village, Unit, Plan]:
+    """`lock`: the pairing rows locked to the end of the transaction (FOR NO KEY UPDATE, which a
+    report's or flag's foreign key does not wait for), in id order, and read as they stand under
+    the lock. Every write that changes a pairing's figures holds it, so the rollup's differences
+    (app.rollups) are computed from what no other writer is changing."""
+    if not lock:
+        return stmt
+    return (stmt.with_for_update(key_share=True, of=Pairing).order_by(col(Pairing.id))
+            .execution_options(populate_existing=True))
+
+
+def pairing_accesses(session: Session, principal: Principal, pairing_ids: Iterable[int],
+                     lock: bool = False) -> dict[int, PairingAccess]:
     """Many pairings as `pairing_access` gives one, by id; those the principal does not see are
     left out."""
     found: dict[int, PairingAccess] = {}
     for ids in chunked(sorted(set(pairing_ids))):
-        for pairing, village, unit, plan in session.exec(_with_plan(principal).where(col(Pairing.id).in_(ids))):
+        stmt = _locking(_with_plan(principal).where(col(Pairing.id).in_(ids)), lock)
+        for pairing, village, unit, plan in session.exec(stmt):
             assert pairing.id is not None
             found[pairing.id] = PairingAccess(principal, pairing, village, unit, plan)
     return found
 
 
-def pairing_access(session: Session, principal: Principal, pairing_id: int) -> PairingAccess:
-    """The pairing with its village, unit and plan, if the principal sees it (404 otherwise)."""
-    row = session.exec(_with_plan(principal).where(col(Pairing.id) == pairing_id)).first()
+def pairing_access(session: Session, principal: Principal, pairing_id: int, lock: bool = False) -> PairingAccess:
+    """The pairing with its village, unit and plan, if the principal sees it (404 otherwise);
+    `lock`: for a write (see `_locking`)."""
+    row = session.exec(_locking(_with_plan(principal).where(col(Pairing.id) == pairing_id), lock)).first()
     if row is None:
         raise not_found(pairing_id)
     pairing, village, unit, plan = row

@@ -30,6 +30,8 @@ from app.pairings.policy import (
     require_village_in_scope,
 )
 from app.regions.models import Village
+from app.reports.models import Report
+from app.rollups import service as rollups
 from app.units.models import Unit
 
 MAX_UNITS_PER_VILLAGE = 5  # 004 §四(一)
@@ -121,6 +123,8 @@ def create_pairing(session: Session, settings: Settings, actor: Principal, data:
     session.flush()
     record(session, actor, "create", "pairing", pairing.id, after=snapshot(pairing),
            region_code=village.county_code)
+    rollups.record_change(session, settings, village.county_code, village.province_code, rollups.State(None),
+                          rollups.State(rollups.Term.of(pairing)))
     return pairing
 
 
@@ -136,7 +140,15 @@ def update_pairing(session: Session, settings: Settings, access: PairingAccess, 
         changes["ended_on"] = None
     elif changes.get("active") is False and pairing.active:
         changes["ended_on"] = today(settings)
+    before = rollups.Term.of(pairing)
     update_recorded(session, access.principal, pairing, changes, "pairing", pairing.id, access.county_code)
+    if rollups.Term.of(pairing) != before:
+        # The weeks it is in force during changed: all its figures move with it (read after the
+        # pairing's lock, which every writer of its plan and reports holds).
+        marks = rollups.marks_of(session.exec(select(Report).where(Report.pairing_id == pairing.id)))
+        plan = rollups.plan_vector(session.exec(select(Plan).where(Plan.pairing_id == pairing.id)).first())
+        rollups.record_change(session, settings, access.county_code, access.village.province_code,
+                              rollups.State(before, plan, marks), rollups.State(rollups.Term.of(pairing), plan, marks))
     return pairing
 
 
@@ -202,9 +214,10 @@ def require_plan(access: PairingAccess) -> Plan:
     return access.plan
 
 
-def put_plan(session: Session, access: PairingAccess, data: PlanIn,
+def put_plan(session: Session, settings: Settings, access: PairingAccess, data: PlanIn,
              now: datetime | None = None) -> tuple[Plan, bool, bool]:
-    """Create or replace the plan: (plan, created, changed). Editing a confirmed plan re-opens it."""
+    """Create or replace the plan: (plan, created, changed). Editing a confirmed plan re-opens it.
+    `access`: locked (app.pairings.policy._locking)."""
     access.require_write(PLAN_WRITE)
     errors = plan_errors(data)
     if errors:
@@ -220,7 +233,9 @@ def put_plan(session: Session, access: PairingAccess, data: PlanIn,
         if created:
             record(session, actor, "create", "plan", plan.id, after=snapshot(plan),
                    region_code=access.county_code)
+            _plan_changed(session, settings, access, rollups.ZERO, plan)
             return plan, True, True
+    was = rollups.plan_vector(plan)
     before = snapshot(plan)
     plan.sqlmodel_update(values)
     if snapshot(plan) == before:
@@ -232,7 +247,16 @@ def put_plan(session: Session, access: PairingAccess, data: PlanIn,
     session.flush()
     record(session, actor, "update", "plan", plan.id, before=before, after=snapshot(plan),
            region_code=access.county_code)
+    _plan_changed(session, settings, access, was, plan)
     return plan, False, True
+
+
+def _plan_changed(session: Session, settings: Settings, access: PairingAccess, was: "rollups.Vector",
+                  plan: Plan) -> None:
+    """The plan's figures in every week its pairing is in force during."""
+    term = rollups.Term.of(access.pairing)
+    rollups.record_change(session, settings, access.county_code, access.village.province_code,
+                          rollups.State(term, was), rollups.State(term, rollups.plan_vector(plan)))
 
 
 def _locked_plan(session: Session, pairing_id: int) -> Plan | None:

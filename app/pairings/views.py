@@ -86,6 +86,7 @@ async def plan_save(request: Request, session: SessionDep, settings: SettingsDep
         plan, _created = flows.save_plan(session, settings, pairing, data)
         if action == "submit" and plan.status in (PlanStatus.draft, PlanStatus.returned):
             service.submit_plan(session, _with_plan(pairing, plan))
+        session.commit()  # in the thread that took the county's rollup rows (see reports.api.put_report)
     except Invalid as exc:
         # Nothing is stored: the form comes back with what was typed and why it was refused.
         session.rollback()

@@ -16,9 +16,12 @@ router = APIRouter(tags=["reports"])
             responses={201: {"model": ReportOut, "description": "周报已创建"}})
 def put_report(data: ReportIn, report: ReportWriter, session: SessionDep, settings: SettingsDep,
                response: Response) -> ReportOut:
-    saved, created = flows.save_report(session, settings, report, data)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    return flows.report_out(session, report.pairing, saved)
+    saved = flows.save_report(session, settings, report, data)
+    # Committed here, in the thread that took the county's rollup rows (app.rollups): handing the
+    # commit to another worker thread would hold them while every thread waits for them.
+    session.commit()
+    response.status_code = status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK
+    return flows.saved_out(saved)
 
 
 @router.get("/pairings/{pairing_id}/reports", response_model=Page[ReportOut])

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert
 from sqlmodel import Session
@@ -25,25 +25,47 @@ from app.reports.policy import ReportAccess, week_locks
 from app.review import service as review
 from app.review.models import Flag
 from app.review.rules import report_findings
+from app.rollups import service as rollups
+
+
+class Saved(NamedTuple):
+    """A saved report, whether the save created it, and its flags as they stand after the save."""
+
+    report: Report
+    created: bool
+    flags: list[Flag]
 
 
 def save_report(session: Session, settings: Settings, access: ReportAccess, data: ReportIn,
-                now: datetime | None = None) -> tuple[Report, bool]:
-    """Create or replace the week's report; (report, created)."""
+                now: datetime | None = None) -> Saved:
+    """Create or replace the week's report, and reconcile its flags and those of the pairing's
+    next report (whose S6 compares against it): the reports read once, under lock, and the flags
+    of both weeks in one query."""
     pairing = access.pairing
-    previous = service.previous_report(session, pairing.id, access.week)
-    following = service.following_report(session, pairing.id, access.week)
-    report, created, changed = service.write_report(session, settings, access, data, previous, following, now)
+    around = service.reports_at(session, pairing.id, access.week)
+    report, created, changed, replaced = service.write_report(session, settings, access, data, around, now)
+    following = around.following
+    keys = [(pairing.id, report.week)] + ([(pairing.id, following.week)] if following is not None else [])
+    flags = review.report_flags(session, keys)
     if changed:
-        registered_poor = pairing.village.registered_poor
-        review.check_report(session, settings, pairing.principal, report, previous, pairing.plan,
-                            registered_poor, pairing.county_code)
+        _check(session, settings, flags, pairing, report, around.previous)
         if following is not None:
-            # S6 of the next week compares it with this one: a back-filled or corrected earlier
-            # week can open or close it.
-            review.check_report(session, settings, pairing.principal, following, report, pairing.plan,
-                                registered_poor, pairing.county_code)
-    return report, created
+            # A back-filled or corrected earlier week can open or close the next week's S6.
+            _check(session, settings, flags, pairing, following, report)
+        # Last: the county's rollup rows are the lock most writers share; held only to the commit.
+        term = rollups.Term.of(pairing.pairing)
+        rollups.record_change(session, settings, pairing.county_code, pairing.village.province_code,
+                              rollups.State(term, marks=rollups.marks_of((around.previous, following))
+                                            + ([replaced] if replaced else [])),
+                              rollups.State(term, marks=rollups.marks_of((around.previous, report, following))),
+                              since=access.week)
+    return Saved(report, created, sorted(flags[pairing.id, report.week], key=lambda f: (f.rule, f.id or 0)))
+
+
+def saved_out(saved: Saved) -> ReportOut:
+    """The report just saved as the API shows it. Its week is not locked (the save would have been
+    refused), so not accepted by the province either."""
+    return _out(saved.report, False, saved.flags)
 
 
 def reports_out(session: Session, pairing: PairingAccess, reports: Sequence[Report]) -> list[ReportOut]:
@@ -107,7 +129,7 @@ def save_reports(session: Session, settings: Settings, actor: Principal, filings
     at most once. For each filing: whether it created a report, or why it was refused (a refused
     filing changes nothing)."""
     now = now or clock_now(settings)
-    accesses = pairing_accesses(session, actor, {f.pairing_id for f in filings})
+    accesses = pairing_accesses(session, actor, {f.pairing_id for f in filings}, lock=True)
     weeks = sorted({f.week for f in filings})
     locks = week_locks(session, {(a.county_code, f.week) for f in filings
                                  if (a := accesses.get(f.pairing_id)) is not None})
@@ -117,6 +139,9 @@ def save_reports(session: Session, settings: Settings, actor: Principal, filings
             timelines[known.pairing_id].put(known)
     flags = review.report_flags(session, {(pid, week) for pid, line in timelines.items() for week in line.weeks}
                                 | {(f.pairing_id, f.week) for f in filings})
+    # The rollup's view of each pairing before the batch; the batch's first week written, by pairing.
+    marks_before = {pid: rollups.marks_of(line.reports.values()) for pid, line in timelines.items()}
+    since: dict[int, str] = {}
     created: list[tuple[dict[str, Any], PairingAccess]] = []
     events: list[dict[str, Any]] = []
     outcomes: list[bool | DomainError] = []
@@ -151,6 +176,7 @@ def save_reports(session: Session, settings: Settings, actor: Principal, filings
             events.append(event_values(actor, "update", "report", stored.id, before=before,
                                        after=snapshot(stored), region_code=pairing.county_code))
         outcomes.append(stored is None)
+        since[pairing.id] = min(since.get(pairing.id, filing.week), filing.week)
         _check(session, settings, flags, pairing, report, previous)
         if following is not None:
             _check(session, settings, flags, pairing, following, report)
@@ -163,6 +189,13 @@ def save_reports(session: Session, settings: Settings, actor: Principal, filings
                                 region_code=pairing.county_code)
                    for report_id, (row, pairing) in zip(ids, created, strict=True)]
     record_all(session, events)
+    changes = rollups.Changes(settings)
+    for pairing_id, first in since.items():
+        pairing, term = accesses[pairing_id], rollups.Term.of(accesses[pairing_id].pairing)
+        changes.add(pairing.county_code, pairing.village.province_code,
+                    rollups.State(term, marks=marks_before.get(pairing_id, [])),
+                    rollups.State(term, marks=rollups.marks_of(timelines[pairing_id].reports.values())), since=first)
+    changes.write(session)
     return outcomes
 
 

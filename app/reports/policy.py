@@ -72,6 +72,12 @@ class ReportAccess:
             raise Conflict(lock_message(self.lock, self.week))
 
 
+def write_access(session: Session, pairing: PairingAccess, week: str) -> ReportAccess:
+    """The access a save needs: the pairing and the week's lock; `report` is left unread (None),
+    as the save reads the report under lock."""
+    return ReportAccess(pairing, week, None, week_lock(session, pairing.county_code, week))
+
+
 def report_access(session: Session, pairing: PairingAccess, week: str) -> ReportAccess:
     report = session.exec(select(Report).where(Report.pairing_id == pairing.id, Report.week == week)).first()
     return ReportAccess(pairing, week, report, week_lock(session, pairing.county_code, week))

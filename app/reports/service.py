@@ -2,19 +2,20 @@
 the county's review states."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, and_, col, func, select
+from sqlmodel import Session, and_, col, func, or_, select
 
 from app.audit.service import record, snapshot
 from app.common import check_week, chunked, clock_now, page_of, parse_week, utcnow, week_deadline
 from app.config import Settings
-from app.db import insert_unless_exists
 from app.errors import Conflict, Invalid
 from app.pairings.policy import REPORT_WRITE
 from app.reports.models import Report, ReportIn, ReportStatus, decreases
 from app.reports.policy import ReportAccess
+from app.rollups.service import Mark, mark
 from app.stats.models import Submission, SubmissionStatus
 
 
@@ -25,15 +26,8 @@ def previous_report(session: Session, pairing_id: int, week: str) -> Report | No
     ).first()
 
 
-def following_report(session: Session, pairing_id: int, week: str) -> Report | None:
-    return session.exec(
-        select(Report).where(Report.pairing_id == pairing_id, col(Report.week) > week)
-        .order_by(col(Report.week)).limit(1)
-    ).first()
-
-
 def reports_around(session: Session, pairing_ids: Iterable[int], first: str, last: str) -> list[Report]:
-    """The pairings' reports from week `first` to `last`, locked as `_locked` locks one, and each
+    """The pairings' reports from week `first` to `last`, locked as `reports_at` locks them, and each
     pairing's report just before and just after that span: what writing any of those weeks
     compares against."""
     found: list[Report] = []
@@ -105,11 +99,6 @@ def new_row(settings: Settings, access: ReportAccess, values: dict[str, Any], no
             "reviewed_at": None, "featured_at": None, "featured_by": None, "client_saved_at": client_saved_at}
 
 
-def new_report(settings: Settings, access: ReportAccess, values: dict[str, Any], now: datetime,
-               client_saved_at: datetime | None = None) -> Report:
-    return Report(**new_row(settings, access, values, now, client_saved_at))
-
-
 def replace_report(report: Report, access: ReportAccess, values: dict[str, Any],
                    now: datetime, client_saved_at: datetime | None = None) -> dict[str, Any] | None:
     """Give a stored report the new values: its snapshot before, or None when nothing changed (the
@@ -127,44 +116,61 @@ def replace_report(report: Report, access: ReportAccess, values: dict[str, Any],
 
 
 def write_report(
-    session: Session, settings: Settings, access: ReportAccess, data: ReportIn,
-    previous: Report | None, following: Report | None, now: datetime | None = None,
-) -> tuple[Report, bool, bool]:
-    """Create or replace the week's report: (report, created, changed). `previous` and `following`
-    are the pairing's reports just before and after the week."""
-    pairing, week = access.pairing, access.week
+    session: Session, settings: Settings, access: ReportAccess, data: ReportIn, around: "Around",
+    now: datetime | None = None,
+) -> tuple[Report, bool, bool, Mark | None]:
+    """Create or replace the week's report: (report, created, changed, the report replaced as
+    the rollup saw it). `around`: the week's report and its neighbours as `reports_at` read
+    them, under lock."""
+    pairing = access.pairing
     now = now or clock_now(settings)
-    check_write(settings, access, data, previous, following, now)
+    check_write(settings, access, data, around.previous, around.following, now)
     values = stored_values(data)
     actor = pairing.principal
-    report = _locked(session, pairing.id, week)
+    report = around.current
     if report is None:
-        # The same PUT sent twice at once: one inserts, the other finds its row and replaces it.
-        created = insert_unless_exists(session, new_report(settings, access, values, now, data.client_saved_at),
-                                        ["pairing_id", "week"])
-        report = _locked(session, pairing.id, week)
-        assert report is not None
-        if created:
-            record(session, actor, "create", "report", report.id, after=snapshot(report),
-                   region_code=pairing.county_code)
-            return report, True, True
+        # No other writer can be inserting it: every writer of the pairing's reports holds the
+        # pairing's lock (app.pairings.policy._locking), and SQLite has one writer.
+        created = Report(**new_row(settings, access, values, now, data.client_saved_at))
+        session.add(created)
+        session.flush()
+        record(session, actor, "create", "report", created.id, after=snapshot(created),
+               region_code=pairing.county_code)
+        return created, True, True, None
 
+    replaced = mark(report)
     before = replace_report(report, access, values, now, data.client_saved_at)
     if before is None:
-        return report, False, False
+        return report, False, False, replaced
     session.flush()
     record(session, actor, "update", "report", report.id, before=before, after=snapshot(report),
            region_code=pairing.county_code)
-    return report, False, True
+    return report, False, True, replaced
 
 
-def _locked(session: Session, pairing_id: int, week: str) -> Report | None:
-    """The week's report, locked, and read again under the lock: the access loaded it before
-    another writer (the county returning it, a second PUT) may have changed it."""
-    return session.exec(
-        select(Report).where(Report.pairing_id == pairing_id, Report.week == week).with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+@dataclass(frozen=True)
+class Around:
+    """A week's report of a pairing and the pairing's reports just before and after it."""
+
+    previous: Report | None
+    current: Report | None
+    following: Report | None
+
+
+def reports_at(session: Session, pairing_id: int, week: str) -> Around:
+    """The week's report and its neighbours in one query, locked (and read again under the lock)
+    until the transaction ends: what writing the week compares against."""
+    of = Report.pairing_id == pairing_id
+    before = select(func.max(Report.week)).where(of, col(Report.week) < week).scalar_subquery()
+    after = select(func.min(Report.week)).where(of, col(Report.week) > week).scalar_subquery()
+    found = {report.week: report for report in session.exec(
+        select(Report).where(of, or_(col(Report.week) == week, col(Report.week) == before,
+                                     col(Report.week) == after))
+        .with_for_update().execution_options(populate_existing=True))}
+    earlier = [w for w in found if w < week]
+    later = [w for w in found if w > week]
+    return Around(found[max(earlier)] if earlier else None, found.get(week),
+                  found[min(later)] if later else None)
 
 
 def _review(session: Session, access: ReportAccess, allowed: tuple[ReportStatus, ...], to: ReportStatus,

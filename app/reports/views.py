@@ -191,7 +191,8 @@ async def report_save(request: Request, session: SessionDep, settings: SettingsD
         if form.get("action") == UNCHANGED:
             body = _unchanged(session, report, body)
         data = validate(ReportIn, body)
-        saved, created = flows.save_report(session, settings, report, data)
+        saved, created, _flags = flows.save_report(session, settings, report, data)
+        session.commit()  # in the thread that took the county's rollup rows (see api.put_report)
     except Invalid as exc:
         session.rollback()
         return report_page(request, session, settings, report, values=raw_values(form),

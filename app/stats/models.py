@@ -84,23 +84,31 @@ class Figures:
     stationed_count: int = 0
 
     def __add__(self, other: "Figures") -> "Figures":
-        return Figures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        a, b = self.__dict__, other.__dict__
+        return Figures(*[a[name] + b[name] for name in _FIELDS])
 
     def __sub__(self, other: "Figures") -> "Figures":
-        return Figures(**{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)})
+        a, b = self.__dict__, other.__dict__
+        return Figures(*[a[name] - b[name] for name in _FIELDS])
 
     def values(self) -> dict[str, Any]:
         """Every annex-3 column as a Python value: Decimal money and percentages, int counts."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = dict(self.__dict__)
         for pct, actual, planned in PCTS:
             out[pct] = percentage(out[actual], out[planned])
-        return {key: out[key] for key, _label, _kind in COLUMNS}
+        return {key: out[key] for key in _COLUMN_KEYS}
 
     def json(self) -> dict[str, Any]:
-        return {key: encode(kind, value) for (key, _l, kind), value in zip(COLUMNS, self.values().values(), strict=True)}
+        return {key: encode(kind, value) for (key, kind), value in zip(_COLUMN_KINDS, self.values().values(),
+                                                                        strict=True)}
 
     def increase_json(self) -> dict[str, Any]:
         return {key: encode(kind, getattr(self, key)) for key, _l, kind in COLUMNS if key in INCREASE_KEYS}
+
+
+_FIELDS = tuple(f.name for f in fields(Figures))
+_COLUMN_KEYS = tuple(key for key, _label, _kind in COLUMNS)
+_COLUMN_KINDS = tuple((key, kind) for key, _label, kind in COLUMNS)
 
 
 def encode(kind: str, value: Any) -> Any:

@@ -8,16 +8,19 @@ databases answer with one index probe per pairing.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.audit.service import record, snapshot
 from app.auth.policy import Principal
-from app.codes import Level, prefix_of
+from app.codes import Level, ancestor_code, prefix_of
 from app.common import (
+    MONEY_SCALE,
+    campaign_weeks,
     check_week,
     clock_now,
     format_decimal,
@@ -37,6 +40,8 @@ from app.regions.models import Region, Village
 from app.reports.models import Report, stage
 from app.reports.policy import week_lock
 from app.reports.service import accepted_weeks
+from app.rollups.models import SUMS, CountyWeek
+from app.rollups.service import money
 from app.stats.models import (
     LIVE,
     SUBMISSION_STATUS_LABELS,
@@ -195,15 +200,16 @@ class CountyTable:
     week: str
     rows: list[Row]
 
-    @property
+    # Computed once: the page, the JSON and the workbook each ask more than once.
+    @cached_property
     def total(self) -> Figures:
         return sum((row.figures for row in self.rows), Figures())
 
-    @property
+    @cached_property
     def increase(self) -> Figures:
         return sum((row.increase for row in self.rows), Figures())
 
-    @property
+    @cached_property
     def missing(self) -> list[Row]:
         return [row for row in self.rows if not row.reported_this_week]
 
@@ -332,7 +338,7 @@ def province_table(session: Session, settings: Settings, principal: Principal, c
         select(Region).where(col(Region.level) == Level.county, col(Region.code).startswith(prefix_of(code)))
         .order_by(col(Region.code))
     ))
-    found = rollup_rows(session, week, Village.county_code, col(Village.province_code) == province.code)
+    found = {code: row for code, row in maintained_rows(session, week, province.code).items() if row.pairings}
     return Rollup(week=week, kind="county", rows=_fill(counties, found), province=province)
 
 
@@ -342,8 +348,67 @@ def national_table(session: Session, settings: Settings, principal: Principal, w
     provinces = list(session.scalars(
         select(Region).where(col(Region.level) == Level.province).order_by(col(Region.code))
     ))
-    found = rollup_rows(session, week, Village.province_code, true())
+    found = {code: row for code, row in maintained_rows(session, week, None).items() if row.pairings}
     return Rollup(week=week, kind="province", rows=_fill(provinces, found))
+
+
+# --- the maintained rollup -----------------------------------------------------------------
+
+
+def rebuild_rollups(session: Session, settings: Settings) -> int:
+    """The county × week rollup (app.rollups) recomputed from the ledger, every week of the
+    campaign, in the caller's transaction: after a bulk load that bypassed the services, or to
+    check the maintained one. The number of rows written."""
+    session.execute(delete(CountyWeek))
+    rows: list[dict[str, Any]] = []
+    for week in campaign_weeks(settings):
+        for county, row in rollup_rows(session, week, Village.county_code, true()).items():
+            rows.append({"county_code": county, "week": week,
+                         "province_code": ancestor_code(county, Level.province), **_sums(row)})
+    for start in range(0, len(rows), 500):
+        session.execute(insert(CountyWeek), rows[start:start + 500])
+    return len(rows)
+
+
+def _sums(row: RollupRow) -> dict[str, int]:
+    """A rollup row as the county × week table keeps it."""
+    f = row.figures
+    return {"pairings": row.pairings, "reports": row.reports_this_week, "on_time": row.on_time,
+            "funds_planned": money(f.funds_planned_wan), "funds_arrived": money(f.funds_arrived_wan),
+            "materials_planned": money(f.materials_planned_wan),
+            "materials_arrived": money(f.materials_arrived_wan), "has_project": f.has_industry_plan,
+            "industry_done": f.industry_plan_done, "sales_planned": money(f.sales_planned_wan),
+            "sales_done": money(f.sales_done_wan), "jobs_planned": f.jobs_planned, "jobs_done": f.jobs_done,
+            "trainees_planned": f.trainees_planned, "trained_done": f.trained_done, "stationed": f.stationed,
+            "stationed_now": f.stationed_count}
+
+
+def _from_sums(code: str, values: Any) -> RollupRow:
+    def wan(units: int) -> Decimal:
+        return quantize_money(Decimal(int(units)).scaleb(-MONEY_SCALE))
+
+    v = {name: int(getattr(values, name) or 0) for name in SUMS}
+    return RollupRow(code=code, name="", pairings=v["pairings"], reports_this_week=v["reports"],
+                     on_time=v["on_time"], figures=Figures(
+        funds_planned_wan=wan(v["funds_planned"]), funds_arrived_wan=wan(v["funds_arrived"]),
+        materials_planned_wan=wan(v["materials_planned"]), materials_arrived_wan=wan(v["materials_arrived"]),
+        has_industry_plan=v["has_project"], industry_plan_done=v["industry_done"],
+        sales_planned_wan=wan(v["sales_planned"]), sales_done_wan=wan(v["sales_done"]),
+        jobs_planned=v["jobs_planned"], jobs_done=v["jobs_done"], trainees_planned=v["trainees_planned"],
+        trained_done=v["trained_done"], stationed=v["stationed"], stationed_count=v["stationed_now"]))
+
+
+def maintained_rows(session: Session, week: str, province_code: str | None) -> dict[str, RollupRow]:
+    """The week's rollup from the maintained county × week rows: by county of one province, or
+    (province_code None) by province. Counties or provinces with no pairing in force are absent."""
+    table = CountyWeek
+    if province_code is not None:
+        stmt = select(table).where(col(table.week) == week, col(table.province_code) == province_code)
+        return {row.county_code: _from_sums(row.county_code, row) for row in session.scalars(stmt)}
+    sums = [func.sum(getattr(table, name)).label(name) for name in SUMS]
+    grouped = (select(col(table.province_code), *sums).where(col(table.week) == week)
+               .group_by(col(table.province_code)))
+    return {row.province_code: _from_sums(row.province_code, row) for row in session.execute(grouped)}
 
 
 # --- completeness and timeliness ------------------------------------------------------------

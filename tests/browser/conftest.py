@@ -19,6 +19,7 @@ from app.db import create_db_engine
 from app.main import create_app
 from app.pairings.models import Pairing, Plan
 from app.reports.models import Report
+from app.stats.service import rebuild_rollups
 from app.units.models import Unit
 from tests.conftest import TEST_TODAY, migrate, scratch_database
 from tests.factories import PASSWORD, credit_code, ensure_region, make_village
@@ -63,6 +64,8 @@ def _seed(url: str) -> dict:
         session.add(User(username="province", display_name="云南省扶贫办", role=Role.officer,
                          region_code="530000000000", password_hash=digest))
         session.add(User(username="admin", display_name="系统管理员", role=Role.admin, password_hash=digest))
+        session.flush()
+        rebuild_rollups(session, Settings(_env_file=None))  # written straight into the tables above
         session.commit()
         ids = {"pairing": pairing.id, "planned": planned.id}
     engine.dispose()

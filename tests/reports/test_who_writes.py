@@ -147,6 +147,6 @@ def test_a_report_returned_while_the_liaison_resends_it_goes_back_for_review(ses
     # The county's return, by another writer: straight to the row, past this session's objects.
     session.connection().execute(text("UPDATE report SET status = 'returned', return_reason = '请核实' "
                                       "WHERE id = :id"), {"id": week.report.id})
-    saved, created = save_report(session, settings, week, ReportIn.model_validate(report_body()))
+    saved, created, _flags = save_report(session, settings, week, ReportIn.model_validate(report_body()))
     assert created is False
     assert stored_report(session, world.id("mine")).status == "submitted"

@@ -224,6 +224,9 @@ def test_xlsx_is_laid_out_like_the_paper_annex(client, session, settings, county
     assert ws.cell(total_row + 1, 10).value.startswith("1：有")
     assert ws.cell(total_row + 1, 12).value == "无计划填零"
     assert ws.freeze_panes == "D5"
+    assert [ws.cell(3, c).value for c in (1, 2, 3)] == ["序号", "帮扶村", "结对帮扶单位"]
+    heights = (ws.row_dimensions[1].height, ws.row_dimensions[3].height, ws.row_dimensions[4].height)
+    assert heights == pytest.approx((30, 22, 58), abs=0.5)  # Excel keeps heights in quarter points
     missing = book["本周未报"]
     listed = [missing.cell(r, 4).value for r in range(4, missing.max_row + 1)]
     assert listed == ["单位B", "单位A"]
@@ -249,3 +252,36 @@ def test_pairings_signed_after_the_week_are_not_in_its_table(client, session, se
                                village=make_village(session, code="530102001009"))
     ids = [r["pairing_id"] for r in get_table(client, session, settings).json()["rows"]]
     assert late_signed.id not in ids
+
+
+def _workbook(content: bytes) -> dict:
+    """Everything a reader sees of a workbook: every cell's value and style, merges, row heights,
+    column widths and panes, sheet by sheet."""
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    out = {}
+    for ws in book.worksheets:
+        cells = {(c.row, c.column): (c.value, c.number_format, c.font.b, c.font.name, c.fill.fgColor.rgb,
+                                     c.border.left.style, c.alignment.horizontal)
+                 for row in ws.iter_rows() for c in row if c.value is not None or c.has_style}
+        out[ws.title] = (cells, sorted(str(r) for r in ws.merged_cells.ranges),
+                         {r: d.height for r, d in ws.row_dimensions.items() if d.height},
+                         {k: d.width for k, d in ws.column_dimensions.items()}, ws.freeze_panes,
+                         ws.print_title_rows)
+    return out
+
+
+def test_the_streamed_workbook_is_the_in_memory_one(client, session, settings, county):
+    """The export writes row by row in XlsxWriter's constant_memory mode; what it gives is the
+    workbook the in-memory mode gave, cell for cell."""
+    from app.auth.policy import Principal
+    from app.stats import export
+    from app.stats.policy import county_access
+    from app.stats.service import county_table, liaison_names
+
+    officer = make_user(session, Role.officer, region_code=COUNTY)
+    table = county_table(session, settings, county_access(session, Principal.of(officer), COUNTY), WEEK)
+    missing = export.missing_rows(table, liaison_names(session, {row.unit_id for row in table.missing}))
+    sheet = export.county_sheet(table)
+    streamed = _workbook(export.to_xlsx(sheet, missing))
+    assert streamed == _workbook(export.to_xlsx(sheet, missing, constant_memory=False))
+    assert streamed == _workbook(get_table(client, session, settings, officer, fmt="xlsx").content)
