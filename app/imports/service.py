@@ -40,6 +40,7 @@ from app.regions.service import create_village
 from app.reports.flows import Filing, save_report, save_reports
 from app.reports.models import ReportIn
 from app.reports.policy import report_access
+from app.rollups import service as rollups
 from app.units.models import KIND_LABELS, Unit, UnitCreate, UnitUpdate
 from app.units.policy import unit_access
 from app.units.service import create_unit, update_unit
@@ -472,9 +473,12 @@ class BulkReportImporter(ReportImporter):
 
     def rows(self, lines: Sequence[Row], result: ImportResult, tick: Callable[[int], None]) -> None:
         # In batches, so that what a batch builds (requests, audit rows) is given back before the
-        # next; each batch reads what the ones before it wrote.
+        # next; each batch reads what the ones before it wrote. The county rollup's differences
+        # are written once, last: its rows are what concurrent savers in the county wait for.
+        self.changes = rollups.Changes(self.settings)
         for start in range(0, len(lines), BATCH_ROWS):
             self._batch(lines[start:start + BATCH_ROWS], start, result, tick)
+        self.changes.write(self.session)
 
     def _batch(self, lines: Sequence[Row], start: int, result: ImportResult, tick: Callable[[int], None]) -> None:
         checked: list[tuple[int, Filing]] = []
@@ -501,8 +505,9 @@ class BulkReportImporter(ReportImporter):
         filings, attempts = [f for _n, f in checked], 1
         while True:
             savepoint = self.session.begin_nested()
+            gathered = rollups.Changes(self.settings)
             try:
-                outcomes = save_reports(self.session, self.settings, self.actor, filings, self.now)
+                outcomes = save_reports(self.session, self.settings, self.actor, filings, self.now, gathered)
             except IntegrityError:
                 # A liaison's new report for one of these weeks landed after they were read
                 # (PostgreSQL; SQLite's one writer cannot meet another): read them again.
@@ -515,6 +520,7 @@ class BulkReportImporter(ReportImporter):
                 savepoint.rollback()
                 raise
             savepoint.commit()
+            self.changes.merge(gathered)  # only what a kept attempt gathered
             return outcomes
 
 

@@ -122,12 +122,13 @@ class _Timeline:
 
 
 def save_reports(session: Session, settings: Settings, actor: Principal, filings: Sequence[Filing],
-                 now: datetime | None = None) -> list[bool | DomainError]:
+                 now: datetime | None = None, changes: rollups.Changes | None = None) -> list[bool | DomainError]:
     """Many weekly reports at once, as `save_report` saves each one in the order given (the same
     checks, flags and audit trail), with what they need read in a few queries and written in
     batches: a county's sheet of thousands of rows is one short transaction. Each (pairing, week)
     at most once. For each filing: whether it created a report, or why it was refused (a refused
-    filing changes nothing)."""
+    filing changes nothing). The rollup's differences go to `changes` when it is given (a caller
+    saving many batches writes them once, last), else are written here."""
     now = now or clock_now(settings)
     accesses = pairing_accesses(session, actor, {f.pairing_id for f in filings}, lock=True)
     weeks = sorted({f.week for f in filings})
@@ -189,13 +190,16 @@ def save_reports(session: Session, settings: Settings, actor: Principal, filings
                                 region_code=pairing.county_code)
                    for report_id, (row, pairing) in zip(ids, created, strict=True)]
     record_all(session, events)
-    changes = rollups.Changes(settings)
+    gathered = rollups.Changes(settings)
     for pairing_id, first in since.items():
         pairing, term = accesses[pairing_id], rollups.Term.of(accesses[pairing_id].pairing)
-        changes.add(pairing.county_code, pairing.village.province_code,
-                    rollups.State(term, marks=marks_before.get(pairing_id, [])),
-                    rollups.State(term, marks=rollups.marks_of(timelines[pairing_id].reports.values())), since=first)
-    changes.write(session)
+        gathered.add(pairing.county_code, pairing.village.province_code,
+                     rollups.State(term, marks=marks_before.get(pairing_id, [])),
+                     rollups.State(term, marks=rollups.marks_of(timelines[pairing_id].reports.values())), since=first)
+    if changes is None:
+        gathered.write(session)
+    else:
+        changes.merge(gathered)
     return outcomes
 
 

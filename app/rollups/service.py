@@ -143,6 +143,14 @@ class Changes:
             for i in range(WIDTH):
                 row[i] += b[i] - a[i]
 
+    def merge(self, other: "Changes") -> None:
+        """Add what `other` gathered."""
+        self.province.update(other.province)
+        for key, values in other.rows.items():
+            row = self.rows.setdefault(key, [0] * WIDTH)
+            for i in range(WIDTH):
+                row[i] += values[i]
+
     def write(self, session: Session) -> None:
         rows = [{"county_code": county, "week": week, "province_code": self.province[county],
                  **dict(zip(SUMS, values, strict=True))}

@@ -21,6 +21,7 @@ from app.imports import service
 from app.imports.models import ImportKind
 from app.reports.models import Report, ReportStatus
 from app.review.models import Flag
+from app.rollups.models import SUMS, CountyWeek
 from app.stats.models import Submission
 from tests.factories import make_report
 from tests.imports.files import csv_bytes, labels
@@ -83,7 +84,10 @@ def _state(session, events_after: int) -> dict:
     events = sorted(json.dumps([e.actor, e.action, e.entity, e.region_code, _plain(e.before), _plain(e.after)],
                                sort_keys=True, default=str)
                     for e in session.scalars(select(AuditEvent).where(AuditEvent.id > events_after)))
-    return {"reports": reports, "flags": flags, "events": events}
+    # The county × week rollup the province and national tables read: the same from both paths.
+    rollup = {(r.county_code, r.week): tuple(getattr(r, name) for name in SUMS)
+              for r in session.scalars(select(CountyWeek)) if any(getattr(r, name) for name in SUMS)}
+    return {"reports": reports, "flags": flags, "events": events, "rollup": rollup}
 
 
 def _run(session, settings, officer, content: bytes, importers) -> tuple[object, dict]:
