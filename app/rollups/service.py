@@ -11,7 +11,6 @@ touched in (county, week) order, so concurrent writers never wait for each other
 `app.stats.service.rebuild_rollups` recomputes the whole from the ledger."""
 
 import bisect
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -181,9 +180,3 @@ def record_change(session: Session, settings: Settings, county_code: str, provin
 def marks_of(reports: Iterable[Any]) -> list[Mark]:
     return [mark(r) for r in reports if r is not None]
 
-
-def by_pairing(reports: Iterable[Any]) -> dict[int, list[Mark]]:
-    out: dict[int, list[Mark]] = defaultdict(list)
-    for report in reports:
-        out[report.pairing_id].append(mark(report))
-    return out

@@ -338,7 +338,7 @@ def province_table(session: Session, settings: Settings, principal: Principal, c
         select(Region).where(col(Region.level) == Level.county, col(Region.code).startswith(prefix_of(code)))
         .order_by(col(Region.code))
     ))
-    found = {code: row for code, row in maintained_rows(session, week, province.code).items() if row.pairings}
+    found = maintained_rows(session, week, province.code)
     return Rollup(week=week, kind="county", rows=_fill(counties, found), province=province)
 
 
@@ -348,7 +348,7 @@ def national_table(session: Session, settings: Settings, principal: Principal, w
     provinces = list(session.scalars(
         select(Region).where(col(Region.level) == Level.province).order_by(col(Region.code))
     ))
-    found = {code: row for code, row in maintained_rows(session, week, None).items() if row.pairings}
+    found = maintained_rows(session, week, None)
     return Rollup(week=week, kind="province", rows=_fill(provinces, found))
 
 
@@ -400,13 +400,15 @@ def _from_sums(code: str, values: Any) -> RollupRow:
 
 def maintained_rows(session: Session, week: str, province_code: str | None) -> dict[str, RollupRow]:
     """The week's rollup from the maintained county × week rows: by county of one province, or
-    (province_code None) by province. Counties or provinces with no pairing in force are absent."""
+    (province_code None) by province. Counties or provinces with no pairing in force are absent,
+    as in `rollup_rows`."""
     table = CountyWeek
     if province_code is not None:
-        stmt = select(table).where(col(table.week) == week, col(table.province_code) == province_code)
+        stmt = select(table).where(col(table.week) == week, col(table.province_code) == province_code,
+                                   col(table.pairings) > 0)
         return {row.county_code: _from_sums(row.county_code, row) for row in session.scalars(stmt)}
     sums = [func.sum(getattr(table, name)).label(name) for name in SUMS]
-    grouped = (select(col(table.province_code), *sums).where(col(table.week) == week)
+    grouped = (select(col(table.province_code), *sums).where(col(table.week) == week, col(table.pairings) > 0)
                .group_by(col(table.province_code)))
     return {row.province_code: _from_sums(row.province_code, row) for row in session.execute(grouped)}
 

@@ -110,8 +110,7 @@ def _maintained(session, week: str) -> tuple[dict, dict]:
     for row in session.scalars(select(CountyWeek).where(CountyWeek.week == week)):
         if row.pairings:
             by_county[row.county_code] = tuple(getattr(row, name) for name in SUMS)
-    by_province = {code: tuple(_sums(r).values()) for code, r in maintained_rows(session, week, None).items()
-                   if r.pairings}
+    by_province = {code: tuple(_sums(r).values()) for code, r in maintained_rows(session, week, None).items()}
     return by_county, by_province
 
 
