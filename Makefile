@@ -46,8 +46,11 @@ demo: migrate
 run: demo
 	BANGFU_TODAY=$${BANGFU_TODAY-$(DEMO_TODAY)} $(BIN)/bangfu serve --host $(HOST) --port $(PORT)
 
+# One test process per core (pytest-xdist), each with databases of its own; a file's tests stay
+# together so that its module fixtures (live servers, browsers) start once.
+TEST_WORKERS ?= auto
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The lock agrees with pyproject.toml; the architecture (import-linter contracts in pyproject.toml),
 # strict types and lint.

@@ -48,7 +48,9 @@ def migrate(url: str, revision: str = "head") -> None:
 def _create_app_role(admin: psycopg.Connection) -> None:
     try:
         admin.execute(f"CREATE ROLE {APP_ROLE} LOGIN")
-    except psycopg.errors.DuplicateObject:
+    # Another test process (pytest-xdist) may create it at the same moment: then the catalogue's
+    # unique index answers instead of the duplicate check.
+    except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
         pass
 
 
