@@ -63,7 +63,7 @@ class Money(TypeDecorator[Decimal]):
             return None
         if dialect.name == "sqlite":
             return Decimal(int(value)).scaleb(-MONEY_SCALE).quantize(_FOUR_PLACES)
-        return Decimal(value)
+        return value if type(value) is Decimal else Decimal(value)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -87,12 +87,12 @@ _TWO_PLACES = Decimal("0.01")
 
 def format_decimal(value: Decimal | int) -> str:
     """'12.5000' -> '12.5', '50.0000' -> '50', never exponent notation or '-0'."""
-    if value == 0:
-        return "0"
-    text = format(value, "f")
+    text = str(value)  # plain for the four places money has; str is 4x cheaper than format
+    if "E" in text:
+        text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text or "0"
+    return "0" if text in ("", "0", "-0") else text
 
 
 def quantize_money(value: Decimal) -> Decimal:

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
+from pydantic_core import to_json
 
 from app.auth.deps import CurrentPrincipal
 from app.common import ReasonIn, check_week
@@ -15,6 +16,14 @@ from app.stats.deps import CurrentCounty
 from app.stats.models import Submission, SubmissionDetail, SubmissionOut
 
 router = APIRouter(tags=["stats"])
+
+
+class TableJSON(JSONResponse):
+    """A table's JSON encoded by pydantic-core (Rust) rather than the json module: the same
+    compact UTF-8 JSON, several times faster for a county's 300 rows."""
+
+    def render(self, content: Any) -> bytes:
+        return to_json(content)
 
 WeekQuery = Annotated[str | None, Query(description="ISO 周次，如 2020-W27；缺省为本周",
                                         examples=["2020-W27"], json_schema_extra={"pattern": WEEK_PATTERN})]
@@ -59,7 +68,7 @@ def county_weekly_table(county: CurrentCounty, session: SessionDep, settings: Se
     table = service.county_table(session, settings, county, week)
     if format == "json":
         # Only JSON-native values inside: skip FastAPI's generic re-encoding of 300 rows.
-        return JSONResponse(table.json())
+        return TableJSON(table.json())
     return county_file(session, table, format)
 
 
@@ -67,14 +76,14 @@ def county_weekly_table(county: CurrentCounty, session: SessionDep, settings: Se
 def province_weekly_table(code: CodePath, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
                           week: WeekQuery = None, format: FormatQuery = "json") -> Response:
     rollup = service.province_table(session, settings, principal, code, week)
-    return JSONResponse(rollup.json()) if format == "json" else rollup_file(rollup, format)
+    return TableJSON(rollup.json()) if format == "json" else rollup_file(rollup, format)
 
 
 @router.get("/national/weekly-table", responses=TABLE)
 def national_weekly_table(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
                           week: WeekQuery = None, format: FormatQuery = "json") -> Response:
     rollup = service.national_table(session, settings, principal, week)
-    return JSONResponse(rollup.json()) if format == "json" else rollup_file(rollup, format)
+    return TableJSON(rollup.json()) if format == "json" else rollup_file(rollup, format)
 
 
 @router.get("/counties/{code}/completeness")

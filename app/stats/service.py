@@ -8,10 +8,23 @@ databases answer with one index probe per pairing.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -45,6 +58,7 @@ from app.rollups.service import money
 from app.stats.models import (
     LIVE,
     SUBMISSION_STATUS_LABELS,
+    ZERO,
     Figures,
     Submission,
     SubmissionStatus,
@@ -68,14 +82,18 @@ def resolve_week(settings: Settings, week: str | None) -> str:
 # --- the county table -----------------------------------------------------------------------
 
 
-def _latest_report(session: Session, upto: str, name: str) -> tuple[Any, ColumnElement[bool]]:
-    """(Report alias, join condition) for each pairing's latest report with week <= upto.
+def _latest_report(session: Session, upto: Any, name: str) -> tuple[Any, ColumnElement[bool]]:
+    """(Report alias, join condition) for each pairing's latest report with week <= upto (a week,
+    or a bound parameter standing for one)."""
+    return _latest_report_on(session.get_bind().dialect.name, upto, name)
 
-    PostgreSQL answers a LATERAL … ORDER BY week DESC LIMIT 1 with one backward probe of the
+
+def _latest_report_on(dialect: str, upto: Any, name: str) -> tuple[Any, ColumnElement[bool]]:
+    """PostgreSQL answers a LATERAL … ORDER BY week DESC LIMIT 1 with one backward probe of the
     (pairing_id, week) index per pairing. SQLite has no LATERAL; there a correlated max(week) in
     the join condition does the same with the same index.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         latest = (
             select(Report)
             .where(col(Report.pairing_id) == col(Pairing.id), col(Report.week) <= upto)
@@ -101,7 +119,10 @@ def _week_end(week: str) -> date:
 def in_force_during(week: str) -> ColumnElement[bool]:
     """Pairings the week's table counts: signed by its end, not ended or expired before it began.
     So a table of a past week stays as it was when a pairing ends later."""
-    start, end = parse_week(week), _week_end(week)
+    return _in_force_between(parse_week(week), _week_end(week))
+
+
+def _in_force_between(start: Any, end: Any) -> ColumnElement[bool]:
     return and_(
         col(Pairing.signed_on) <= end,
         col(Pairing.valid_until) >= start,
@@ -140,20 +161,27 @@ def _report_columns(report: Any) -> list[Any]:
             report.trained_done, report.stationed_now]
 
 
-def _report_figures(values: list[Any]) -> Figures:
-    week, funds, materials, done, sales, jobs, trained, stationed = values
-    if week is None:
+def _increase(now: list[Any], then: list[Any]) -> Figures:
+    """The week's change between two reports' figures (week, funds, …, stationed); none is zeros."""
+    _w, funds, materials, done, sales, jobs, trained, stationed = now
+    if _w is None:
         return Figures()
-    return Figures(
-        funds_arrived_wan=quantize_money(funds), materials_arrived_wan=quantize_money(materials),
-        industry_plan_done=int(bool(done)), sales_done_wan=quantize_money(sales),
-        jobs_done=jobs, trained_done=trained, stationed_count=stationed,
-    )
+    _v, funds0, materials0, done0, sales0, jobs0, trained0, stationed0 = then
+    if _v is None:
+        funds0 = materials0 = sales0 = ZERO
+        done0 = jobs0 = trained0 = stationed0 = 0
+    return Figures(funds_arrived_wan=funds - funds0, materials_arrived_wan=materials - materials0,
+                   industry_plan_done=int(bool(done)) - int(bool(done0)), sales_done_wan=sales - sales0,
+                   jobs_done=jobs - jobs0, trained_done=trained - trained0, stationed_count=stationed - stationed0)
 
 
-def county_rows(session: Session, county_code: str, week: str) -> list[Row]:
-    cur, cur_on = _latest_report(session, week, "cur")
-    prev, prev_on = _latest_report(session, previous_week(week), "prev")
+@lru_cache(maxsize=4)
+def _county_rows_statement(dialect: str) -> Select[Any]:
+    """The county table's one query, built once per dialect with bound parameters (county, week,
+    prev, start, end): building it is several times dearer than running it, and the same text
+    lets psycopg prepare it."""
+    cur, cur_on = _latest_report_on(dialect, bindparam("week"), "cur")
+    prev, prev_on = _latest_report_on(dialect, bindparam("prev"), "prev")
     # Plain columns rather than entities: a 10,000-row county builds no ORM objects.
     columns: list[Any] = [
         Pairing.id, Village.code, Village.name, Unit.id, Unit.name,
@@ -161,35 +189,47 @@ def county_rows(session: Session, county_code: str, week: str) -> list[Row]:
         Plan.sales_target_wan, Plan.jobs_target, Plan.trainees_target, Plan.will_station,
         cur.late, cur.status, *_report_columns(cur), *_report_columns(prev),
     ]
-    stmt = (
+    return (
         select(*columns)
         .join(Village, col(Pairing.village_id) == col(Village.id))
         .join(Unit, col(Pairing.unit_id) == col(Unit.id))
         .outerjoin(Plan, col(Plan.pairing_id) == col(Pairing.id))
         .outerjoin(cur, cur_on)
         .outerjoin(prev, prev_on)
-        .where(col(Village.county_code) == county_code, in_force_during(week))
+        .where(col(Village.county_code) == bindparam("county"),
+               _in_force_between(bindparam("start", type_=Date), bindparam("end", type_=Date)))
         .order_by(col(Village.code), col(Pairing.signed_on), col(Pairing.id))
     )
+
+
+def county_rows(session: Session, county_code: str, week: str) -> list[Row]:
+    stmt = _county_rows_statement(session.get_bind().dialect.name)
+    params = {"county": county_code, "week": week, "prev": previous_week(week),
+              "start": parse_week(week), "end": _week_end(week)}
     rows = []
+    # Executed on the connection: Core rows, without the ORM's loading machinery.
+    found = session.connection().execute(stmt, params)
     for (pairing_id, v_code, v_name, unit_id, unit_name, p_funds, p_materials, p_project, p_sales,
-         p_jobs, p_trainees, p_station, late, status, *reports) in session.execute(stmt):
-        planned = Figures()
-        if p_funds is not None:
-            planned = Figures(
-                funds_planned_wan=quantize_money(p_funds),
-                materials_planned_wan=quantize_money(p_materials),
-                has_industry_plan=int(bool(p_project)), sales_planned_wan=quantize_money(p_sales),
-                jobs_planned=p_jobs, trainees_planned=p_trainees, stationed=int(bool(p_station)),
-            )
-        now, then = _report_figures(reports[:8]), _report_figures(reports[8:])
-        report_week = reports[0]
-        this_week = report_week == week
+         p_jobs, p_trainees, p_station, late, status, *reports) in found:
+        # Money comes back from its column (app.common.Money) with its four places already.
+        week_of_report, funds, materials, done, sales, jobs, trained, stationed = reports[:8]
+        reported = week_of_report is not None
+        planned = p_funds is not None
+        figures = Figures(
+            funds_planned_wan=p_funds if planned else ZERO, funds_arrived_wan=funds if reported else ZERO,
+            materials_planned_wan=p_materials if planned else ZERO,
+            materials_arrived_wan=materials if reported else ZERO,
+            has_industry_plan=int(bool(p_project)), industry_plan_done=int(bool(done)),
+            sales_planned_wan=p_sales if planned else ZERO, sales_done_wan=sales if reported else ZERO,
+            jobs_planned=p_jobs or 0, jobs_done=jobs or 0, trainees_planned=p_trainees or 0,
+            trained_done=trained or 0, stationed=int(bool(p_station)), stationed_count=stationed or 0,
+        )
+        this_week = week_of_report == week
         rows.append(Row(
             pairing_id=pairing_id, village_code=v_code, village=v_name, unit_id=unit_id,
-            unit=unit_name, reported_this_week=this_week, report_week=report_week,
+            unit=unit_name, reported_this_week=this_week, report_week=week_of_report,
             late=bool(this_week and late), report_status=status,
-            figures=planned + now, increase=now - then,
+            figures=figures, increase=_increase(reports[:8], reports[8:]),
         ))
     return rows
 
@@ -203,11 +243,11 @@ class CountyTable:
     # Computed once: the page, the JSON and the workbook each ask more than once.
     @cached_property
     def total(self) -> Figures:
-        return sum((row.figures for row in self.rows), Figures())
+        return Figures.sum(row.figures for row in self.rows)
 
     @cached_property
     def increase(self) -> Figures:
-        return sum((row.increase for row in self.rows), Figures())
+        return Figures.sum(row.increase for row in self.rows)
 
     @cached_property
     def missing(self) -> list[Row]:
@@ -304,7 +344,7 @@ class Rollup:
 
     @property
     def total(self) -> Figures:
-        return sum((row.figures for row in self.rows), Figures())
+        return Figures.sum(row.figures for row in self.rows)
 
     def json(self) -> dict[str, Any]:
         key = self.kind

@@ -218,3 +218,13 @@ def test_format_decimal_drops_trailing_zeros_and_never_uses_exponents(value, tex
 @pytest.mark.parametrize("value", ["-0", "-0.0000"])
 def test_format_decimal_of_negative_zero_is_zero(value):
     assert format_decimal(Decimal(value)) == "0"
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None, min_value=Decimal("-1E12"),
+                   max_value=Decimal("1E12")) | st.integers(min_value=-10**12, max_value=10**12))
+def test_format_decimal_is_the_plain_digits_without_trailing_zeros(value):
+    """Whatever the exponent (str would write 1E-7 or 1E+3): plain digits, as format(_, "f")."""
+    plain = format(value, "f") if isinstance(value, Decimal) else str(value)
+    if "." in plain:
+        plain = plain.rstrip("0").rstrip(".")
+    assert format_decimal(value) == ("0" if plain in ("", "-0") else plain)
