@@ -5,6 +5,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -246,6 +247,7 @@ WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
 WEEK_YEARS = range(2000, 2100)
 
 
+@lru_cache(maxsize=4096)  # pure, and asked for the same few weeks many times per import
 def parse_week(text: str) -> date:
     """The Monday of ISO week 'YYYY-Www'; ValueError with a Chinese reason otherwise."""
     match = WEEK_RE.fullmatch(text or "")

@@ -8,12 +8,14 @@ to the busy timeout; a request that only reads begins deferred and never waits (
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import anyio
 from fastapi import Request
-from sqlalchemy import Connection, Engine, event, exc
+from sqlalchemy import Connection, Engine, Table, event, exc, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -145,3 +147,37 @@ def insert_unless_exists(session: Session, row: SQLModel, keys: list[str]) -> bo
                  .returning(*table.primary_key.columns))
     return session.execute(statement).first() is not None
 
+
+
+def _copy_value(value: Any) -> Any:
+    """A value as COPY should see it: an enum member's value, a naive datetime as UTC (as
+    UtcDateTime stores it)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def insert_returning_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT the rows (each with every column but `id`, the same keys) in the session's
+    transaction; their new ids, in order. On PostgreSQL the ids come from the table's sequence and
+    the rows go by COPY: a batched INSERT of 5,000 reports spent most of its time in psycopg
+    parsing the statement's 100,000 parameters. Elsewhere, one batched INSERT … RETURNING."""
+    if not rows:
+        return []
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(session.execute(stmt, rows).scalars())
+    ids = list(session.execute(
+        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": table.name, "n": len(rows)}).scalars())
+    names = list(rows[0])
+    columns = ", ".join(f'"{name}"' for name in ["id", *names])
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row_id, row in zip(ids, rows, strict=True):
+            copy.write_row([row_id, *[_copy_value(row[name]) for name in names]])
+    return ids

@@ -1,6 +1,7 @@
 """Writing and reading the audit trail. Services call `record` inside the same transaction as the
 change; who may read which part of the trail is the caller's policy."""
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -92,11 +93,28 @@ def record(
     return event
 
 
+# The columns `event_values` gives, in COPY's order; the JSON ones go as text.
+_COPIED = ("at", "actor_id", "actor", "action", "entity", "entity_id", "region_code", "before", "after")
+_AS_JSON = frozenset({"before", "after"})
+
+
 def record_all(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
-    """Many events (`event_values`) in one batched INSERT, after what the session holds."""
-    if events:
-        session.flush()
+    """Many events (`event_values`), after what the session holds, in the session's transaction:
+    on PostgreSQL by COPY (a 5,000-row import spent a quarter of its time in psycopg parsing the
+    batched INSERTs' parameters), elsewhere in one batched INSERT."""
+    if not events:
+        return
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
         session.execute(insert(AuditEvent.__table__), list(events))  # type: ignore[attr-defined]
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY audit_event ({', '.join(_COPIED)}) FROM STDIN") as copy:
+        for event in events:
+            copy.write_row([json.dumps(event[name]) if name in _AS_JSON and event[name] is not None
+                            else event[name] for name in _COPIED])
 
 
 def update_recorded(

@@ -10,13 +10,13 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from app.audit.service import event_values, record_all, snapshot, snapshot_of
 from app.auth.policy import Principal
 from app.common import clock_now
 from app.config import Settings
+from app.db import insert_returning_ids
 from app.errors import DomainError
 from app.pairings.policy import PairingAccess, not_found, pairing_accesses
 from app.reports import service
@@ -184,8 +184,7 @@ def save_reports(session: Session, settings: Settings, actor: Principal, filings
     session.flush()  # the replaced reports, in batches
     if created:
         table = Report.__table__  # type: ignore[attr-defined]
-        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                              [row for row, _ in created]).scalars().all()
+        ids = insert_returning_ids(session, table, [row for row, _ in created])
         events += [event_values(actor, "create", "report", report_id, after=snapshot_of(Report, {**row, "id": report_id}),
                                 region_code=pairing.county_code)
                    for report_id, (row, pairing) in zip(ids, created, strict=True)]
