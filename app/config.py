@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     # turn in this process, then for the lock another process may hold, before it answers 503.
     sqlite_write_wait_seconds: float = Field(20, gt=0)
     sqlite_busy_timeout_seconds: float = Field(10, gt=0)
+    # Database connections per server process (unset: 10 + 10 on PostgreSQL, 40 + 10 on SQLite), and
+    # how long a request waits for one before it answers 503. Requests beyond the pool wait their
+    # turn before they take a worker thread (app/db.py SessionSlots).
+    database_pool_size: int | None = Field(None, ge=1)
+    database_pool_overflow: int | None = Field(None, ge=0)
+    database_wait_seconds: float = Field(10, gt=0)
 
     token_ttl_hours: int = Field(12, ge=1)
     session_ttl_hours: int = Field(12, ge=1)

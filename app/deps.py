@@ -19,7 +19,9 @@ from app.messages import label_for
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_app_settings(request: Request) -> Settings:
+# Dependencies that ask nothing of the database are async: a sync one takes a worker thread, and a
+# hop to a thread and back, for a dictionary lookup.
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -16,7 +16,15 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.auth.api import router as auth_router
 from app.auth.views import router as login_pages
 from app.config import Settings, get_settings
-from app.db import SAFE_METHODS, WriteTurn, create_db_engine, is_unavailable, writer
+from app.db import (
+    SAFE_METHODS,
+    SessionSlots,
+    WriteTurn,
+    create_db_engine,
+    is_unavailable,
+    pool_limits,
+    writer,
+)
 from app.deps import plain_parameters
 from app.errors import UNAVAILABLE, DomainError, Invalid, TooManyAttempts, Unauthorized, Unavailable
 from app.imports.api import MAX_UPLOAD_BYTES
@@ -180,7 +188,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     use_timezone(settings.timezone)
-    app.state.engine = create_db_engine(settings.database_url, settings.sqlite_busy_timeout_seconds)
+    size, overflow = pool_limits(settings.database_url, settings.database_pool_size, settings.database_pool_overflow)
+    app.state.engine = create_db_engine(settings.database_url, settings.sqlite_busy_timeout_seconds, size, overflow,
+                                        settings.database_wait_seconds)
+    app.state.session_slots = SessionSlots(size + overflow, settings.database_wait_seconds)
     app.state.write_engine = writer(app.state.engine)
     sqlite = app.state.engine.dialect.name == "sqlite"
     app.state.write_turn = WriteTurn(settings.sqlite_write_wait_seconds) if sqlite else None

@@ -3,8 +3,11 @@ writer at a time: the others wait for the lock) and PostgreSQL. No 5xx, nothing 
 PUT sent twice at once stores one report."""
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import anyio
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -12,7 +15,8 @@ from sqlmodel import Session
 from app.auth.models import Role
 from app.auth.service import issue_token
 from app.config import Settings
-from app.db import create_db_engine
+from app.db import SessionSlots, create_db_engine
+from app.errors import Unavailable
 from app.main import create_app
 from app.reports.models import Report
 from tests.conftest import migrate
@@ -41,10 +45,10 @@ class Live:
             return int(session.scalar(select(func.count()).select_from(Report)) or 0)
 
 
-@pytest.fixture
-def live(scratch_db_url, settings):
+@contextmanager
+def running(scratch_db_url: str, settings: Settings, **overrides: object) -> Iterator[Live]:
     migrate(scratch_db_url)
-    live_settings = Settings(**{**settings.model_dump(), "database_url": scratch_db_url})
+    live_settings = Settings(**{**settings.model_dump(), "database_url": scratch_db_url, **overrides})
     app = create_app(live_settings)
     engine = create_db_engine(scratch_db_url)
     world = Live(url="", engine=engine)
@@ -63,6 +67,12 @@ def live(scratch_db_url, settings):
         yield world
     app.state.engine.dispose()
     engine.dispose()
+
+
+@pytest.fixture
+def live(scratch_db_url, settings):
+    with running(scratch_db_url, settings) as world:
+        yield world
 
 
 def statuses(answers: list[Answer]) -> Counter:
@@ -100,3 +110,32 @@ def test_writers_and_readers_mixed_at_once_never_see_a_server_error(live):
     assert all(a.status == 200 for a in answers[30:40])
     assert answers[40].status in (200, 409)  # approved, or re-sent by its liaison meanwhile
     assert [a.status for a in answers[41:]] == [401, 401, 401], [a.body for a in answers[41:]]
+
+
+def test_a_crowd_larger_than_the_pool_waits_its_turn_instead_of_deadlocking(scratch_db_url, settings):
+    """Two connections, 60 readers and 50 writers at once (more requests than the 40 worker
+    threads): each request takes its worker threads only once it has a session's slot, so no
+    thread waits in the pool while the requests that hold its connections wait for a thread.
+    Without the slots this waits out the pool's timeout and answers 503."""
+    with running(scratch_db_url, settings, database_pool_size=2, database_pool_overflow=0,
+                 database_wait_seconds=30) as world:
+        calls = [lambda pid=pid: world.put_report(pid) for pid in world.pairings]
+        calls += [lambda pid=pid: request("GET", f"{world.url}/api/v1/pairings/{pid}/reports",
+                                          token=world.county_token) for pid in world.pairings + world.pairings[:10]]
+        answers = at_once(calls)
+        assert statuses(answers[:PAIRINGS]) == {201: PAIRINGS}, [a.body for a in answers if a.status >= 300][:3]
+        assert statuses(answers[PAIRINGS:]) == {200: PAIRINGS + 10}
+        assert world.stored() == PAIRINGS
+
+
+def test_a_session_slot_not_had_in_time_is_a_503():
+    async def scenario() -> None:
+        slots = SessionSlots(1, wait_seconds=0.05)
+        async with slots.held():
+            with pytest.raises(Unavailable):
+                async with slots.held():
+                    pass
+        async with slots.held():  # freed again, and the refused wait took nothing
+            pass
+
+    anyio.run(scenario)

@@ -14,7 +14,7 @@ from app.web.pages import SESSION_COOKIE, LoginRequired
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def bearer_token(token: Annotated[str | None, Depends(oauth2_scheme)]) -> str:
+async def bearer_token(token: Annotated[str | None, Depends(oauth2_scheme)]) -> str:
     if not token:
         raise Unauthorized("需要登录：请在 Authorization 头中提供 Bearer 令牌")
     return token
@@ -42,7 +42,7 @@ def page_principal_optional(request: Request, session: SessionDep) -> Principal 
 MaybePrincipal = Annotated[Principal | None, Depends(page_principal_optional)]
 
 
-def page_principal(principal: MaybePrincipal) -> Principal:
+async def page_principal(principal: MaybePrincipal) -> Principal:
     if principal is None:
         raise LoginRequired()
     return principal

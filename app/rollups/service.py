@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -159,14 +160,20 @@ class Changes:
             _upsert(session, rows[start:start + BATCH])
 
 
-def _upsert(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+@cache
+def _upsert_statement(dialect: str) -> Any:
+    """Adding differences to county rows, built once per dialect and executed with many rows'
+    parameters (executemany: psycopg sends them in one pipeline), so neither the statement nor
+    its cache key is built again for every write."""
     table = CountyWeek.__table__  # type: ignore[attr-defined]
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(list(rows))
-    statement = statement.on_conflict_do_update(
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_update(
         index_elements=["county_code", "week"],
         set_={name: table.c[name] + statement.excluded[name] for name in SUMS})
-    session.execute(statement)
+
+
+def _upsert(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    session.execute(_upsert_statement(session.get_bind().dialect.name), list(rows))
 
 
 def record_change(session: Session, settings: Settings, county_code: str, province_code: str, before: State,
