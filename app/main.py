@@ -126,10 +126,12 @@ class CompressSome:
     """gzip (Starlette's GZipMiddleware) for everything a phone downloads on a weak signal: pages,
     static files (htmx: 52 KB, 17 KB gzipped) and the API's answers. The pages' CSRF token is
     masked afresh in every answer (app/web/csrf.py), so compression does not leak it (BREACH).
-    Not logging in, whose answer is a bearer token that cannot be masked."""
+    Not logging in, whose answer is a bearer token that cannot be masked. zlib's default level 6,
+    not Starlette's 9: a county's 239 KB table gzips in 2.3 ms to 19 KB instead of 7.6 ms to 17 KB."""
 
     def __init__(self, app: ASGIApp):
-        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024, exclude_content_types=ALREADY_ZIPPED)
+        self.app, self.gzip = app, GZipMiddleware(app, minimum_size=1024, compresslevel=6,
+                                                exclude_content_types=ALREADY_ZIPPED)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
