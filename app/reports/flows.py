@@ -141,11 +141,7 @@ def save_reports(session: Session, settings: Settings, actor: Principal, filings
     flags = review.report_flags(session, {(pid, week) for pid, line in timelines.items() for week in line.weeks}
                                 | {(f.pairing_id, f.week) for f in filings})
     # The rollup's view of each pairing before the batch; the batch's first week written, by pairing.
-    marks_before = {pid: rollups.marks_of(line.reports.values()) for pid, line in timelines.items()
-                    if pid in accesses}
-    spans = {pid: rollups.Span(line.weeks[0] if line.weeks and line.weeks[0] < weeks[0] else None,
-                               line.weeks[-1] if line.weeks and line.weeks[-1] > weeks[-1] else None)
-             for pid, line in timelines.items() if pid in accesses}
+    marks_before = {pid: rollups.marks_of(line.reports.values()) for pid, line in timelines.items()}
     since: dict[int, str] = {}
     created: list[tuple[dict[str, Any], PairingAccess]] = []
     events: list[dict[str, Any]] = []
@@ -193,17 +189,16 @@ def save_reports(session: Session, settings: Settings, actor: Principal, filings
                                 region_code=pairing.county_code)
                    for report_id, (row, pairing) in zip(ids, created, strict=True)]
     record_all(session, events)
-    # Staged, not compared here: a sheet saved in batches compares each pairing's first and last
-    # state once, when its caller writes the changes (a week a batch: ten times fewer comparisons).
-    gathered = changes if changes is not None else rollups.Changes(settings)
+    gathered = rollups.Changes(settings)
     for pairing_id, first in since.items():
-        pairing = accesses[pairing_id]
-        gathered.stage(pairing_id, pairing.county_code, pairing.village.province_code,
-                       rollups.Term.of(pairing.pairing), marks_before.get(pairing_id, []),
-                       rollups.marks_of(timelines[pairing_id].reports.values()),
-                       spans.get(pairing_id, rollups.Span(None, None)), first)
+        pairing, term = accesses[pairing_id], rollups.Term.of(accesses[pairing_id].pairing)
+        gathered.add(pairing.county_code, pairing.village.province_code,
+                     rollups.State(term, marks=marks_before.get(pairing_id, [])),
+                     rollups.State(term, marks=rollups.marks_of(timelines[pairing_id].reports.values())), since=first)
     if changes is None:
         gathered.write(session)
+    else:
+        changes.merge(gathered)
     return outcomes
 
 

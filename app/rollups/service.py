@@ -122,44 +122,13 @@ def contributions(state: State, weeks: Iterable[str]) -> dict[str, Vector]:
     return out
 
 
-@dataclass
-class Span:
-    """Weeks over which a pairing's reports are all known: from `first` to `last` (None: without
-    bound), as a batch read them (its weeks, and the reports just before and just after)."""
-
-    first: str | None
-    last: str | None
-
-    def holds(self, week: str) -> bool:
-        return (self.first is None or week >= self.first) and (self.last is None or week <= self.last)
-
-    def hull(self, other: "Span") -> "Span":
-        return Span(None if self.first is None or other.first is None else min(self.first, other.first),
-                    None if self.last is None or other.last is None else max(self.last, other.last))
-
-
-@dataclass
-class _Staged:
-    county_code: str
-    province_code: str
-    term: Term
-    before: dict[str, Mark]
-    after: dict[str, Mark]
-    span: Span
-    since: str
-
-
 class Changes:
-    """Differences to add to county rows, gathered over many pairings and written at once. A
-    pairing changed in several steps (a county's sheet saved in batches, each week a batch) can
-    be staged step by step: only its first state and its last are compared, once, when the
-    changes are written — as the differences of every step would add up to."""
+    """Differences to add to county rows, gathered over many pairings and written at once."""
 
     def __init__(self, settings: Settings):
         self.weeks = campaign_weeks(settings)
         self.rows: dict[tuple[str, str], list[int]] = {}
         self.province: dict[str, str] = {}
-        self.staged: dict[int, _Staged] = {}
 
     def add(self, county_code: str, province_code: str, before: State, after: State, since: str | None = None) -> None:
         """The pairing changed from `before` to `after`; only weeks from `since` on can differ."""
@@ -174,45 +143,15 @@ class Changes:
             for i in range(WIDTH):
                 row[i] += b[i] - a[i]
 
-    def stage(self, pairing_id: int, county_code: str, province_code: str, term: Term, before: Iterable[Mark],
-              after: Iterable[Mark], span: Span, since: str) -> None:
-        """As `add`, for a pairing whose reports (its term unchanged) may change again before the
-        write: its reports' marks before and after a step, all of them within `span`, and the first
-        week the step wrote. Its steps add up to one comparison: the state before is what the
-        first step that knew a week saw there, the state after what the last one left; in a gap
-        between spans (its edges are reports no step wrote) both states are alike."""
-        step = _Staged(county_code, province_code, term, {m[0]: m for m in before}, {m[0]: m for m in after},
-                       span, since)
-        known = self.staged.get(pairing_id)
-        if known is None:
-            self.staged[pairing_id] = step
-            return
-        for week, value in step.before.items():
-            if not known.span.holds(week):
-                known.before.setdefault(week, value)
-        known.after = {**{w: m for w, m in known.after.items() if not step.span.holds(w)}, **step.after}
-        known.span = known.span.hull(step.span)
-        known.since = min(known.since, since)
-
     def merge(self, other: "Changes") -> None:
-        """Add what `other` gathered (its staged pairings as steps after this one's)."""
+        """Add what `other` gathered."""
         self.province.update(other.province)
         for key, values in other.rows.items():
             row = self.rows.setdefault(key, [0] * WIDTH)
             for i in range(WIDTH):
                 row[i] += values[i]
-        for pairing_id, step in other.staged.items():
-            self.stage(pairing_id, step.county_code, step.province_code, step.term, step.before.values(),
-                       step.after.values(), step.span, step.since)
-
-    def _fold(self) -> None:
-        for step in self.staged.values():
-            self.add(step.county_code, step.province_code, State(step.term, marks=list(step.before.values())),
-                     State(step.term, marks=list(step.after.values())), step.since)
-        self.staged.clear()
 
     def write(self, session: Session) -> None:
-        self._fold()
         rows = [{"county_code": county, "week": week, "province_code": self.province[county],
                  **dict(zip(SUMS, values, strict=True))}
                 for (county, week), values in sorted(self.rows.items()) if any(values)]
