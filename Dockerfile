@@ -35,4 +35,6 @@ VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
 # Behind a reverse proxy, set BANGFU_TRUSTED_PROXIES to its address (or network) so that the
 # login throttle counts the clients' addresses, not the proxy's.
-CMD ["sh", "-c", "bangfu migrate && exec bangfu serve --host 0.0.0.0 --port 8000"]
+# The worker (background jobs) runs beside the server; with PostgreSQL and Redis it can run in a
+# container of its own instead (`bangfu worker` as the command).
+CMD ["sh", "-c", "bangfu migrate && { bangfu worker & exec bangfu serve --host 0.0.0.0 --port 8000; }"]

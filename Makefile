@@ -43,8 +43,13 @@ migrate: install
 demo: migrate
 	$(BIN)/bangfu demo --if-empty
 
+# The server and, beside it, the worker that runs background jobs (imports, scheduled tasks); the
+# worker stops with the server (Ctrl-C stops both).
 run: demo
-	BANGFU_TODAY=$${BANGFU_TODAY-$(DEMO_TODAY)} $(BIN)/bangfu serve --host $(HOST) --port $(PORT)
+	@export BANGFU_TODAY=$${BANGFU_TODAY-$(DEMO_TODAY)}; \
+	$(BIN)/bangfu worker & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(BIN)/bangfu serve --host $(HOST) --port $(PORT)
 
 # One test process per core (pytest-xdist), each with databases of its own; a file's tests stay
 # together so that its module fixtures (live servers, browsers) start once.

@@ -1,4 +1,4 @@
-"""The `bangfu` command line: migrate, create-user, demo, rebuild-rollups, serve."""
+"""The `bangfu` command line: migrate, create-user, demo, rebuild-rollups, serve, worker."""
 
 import argparse
 import os
@@ -107,6 +107,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.worker import run
+
+    run(get_settings(), args.threads)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bangfu", description="社会力量助力挂牌督战村 结对帮扶台账")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, help="server processes (PostgreSQL: default one per core; SQLite: 1)")
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the background jobs (the task queue's consumer)")
+    worker.add_argument("--threads", type=int, help="worker threads (PostgreSQL: default 2; SQLite: 1)")
+    worker.set_defaults(func=cmd_worker)
     return parser
 
 

@@ -43,6 +43,18 @@ class Settings(BaseSettings):
     database_pool_overflow: int | None = Field(None, ge=0)
     database_wait_seconds: float = Field(10, gt=0)
 
+    # The task queue (app/queue.py, huey): its SQLite file for the embedded default, or
+    # redis://host:port/db in production; the name keeps apart several deployments on one Redis.
+    queue_url: str = "sqlite:///data/queue.db"
+    queue_name: str = "bangfu"
+    # Background jobs: a running job's worker beats this often; a job whose beat is older than
+    # job_stale_seconds was interrupted (its worker killed) and is tried again, at most
+    # job_attempts times in all. Uploaded files wait for their job in upload_dir.
+    job_heartbeat_seconds: float = Field(5, gt=0)
+    job_stale_seconds: float = Field(60, gt=0)
+    job_attempts: int = Field(3, ge=1)
+    upload_dir: Path = Path("data") / "uploads"
+
     token_ttl_hours: int = Field(12, ge=1)
     session_ttl_hours: int = Field(12, ge=1)
     # Failed logins are counted per (client address, username) and per client address. A key that

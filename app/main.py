@@ -36,6 +36,7 @@ from app.pairings.api import router as pairings_router
 from app.pairings.views import router as plan_pages
 from app.public.api import router as public_router
 from app.public.views import router as public_pages
+from app.queue import Queue
 from app.regions.api import router as regions_router
 from app.reports.api import router as reports_router
 from app.reports.views import router as report_pages
@@ -198,7 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sqlite = app.state.engine.dialect.name == "sqlite"
     app.state.write_turn = WriteTurn(settings.sqlite_write_wait_seconds) if sqlite else None
     app.state.password_checks = anyio.CapacityLimiter(settings.password_checks_at_once)
-    app.state.pruned_at = None  # when this process last pruned old tokens (app.auth.flows)
+    app.state.queue = Queue(settings)  # enqueues only: `bangfu worker` runs the tasks
 
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -2,6 +2,7 @@
 transaction on a schema built by the Alembic migrations."""
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,21 @@ from app.main import create_app
 from app.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("BANGFU_TEST_PG_ADMIN", "postgresql://root@127.0.0.1:5432/postgres")
+# A test's app enqueues into a queue and keeps uploads in a directory of this test process, never
+# the development ones under data/ (a worker started there would run the tests' jobs). Tests that
+# run a worker give it a queue of its own (tests/workers.py).
+_SCRATCH = Path(os.environ.get("TMPDIR", "/tmp")) / f"bangfu-tests-{os.getpid()}"
+os.environ["BANGFU_QUEUE_URL"] = f"sqlite:///{_SCRATCH / 'queue.db'}"
+os.environ["BANGFU_UPLOAD_DIR"] = str(_SCRATCH / "uploads")
+
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_queue() -> Iterator[None]:
+    yield
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
+
+
 # A Wednesday inside the demo campaign: 2020-W29.
 TEST_TODAY = date(2020, 7, 15)
 
@@ -64,7 +80,11 @@ def postgres_available() -> bool:
 
 def pytest_generate_tests(metafunc):
     if "db_url" in metafunc.fixturenames:
-        metafunc.parametrize("db_url", ["sqlite", "postgresql"], indirect=True, scope="session")
+        # @pytest.mark.databases("postgresql"): what exists on one database only (several server
+        # processes) runs there, rather than being skipped on the other.
+        only = metafunc.definition.get_closest_marker("databases")
+        kinds = [kind for kind in ("sqlite", "postgresql") if only is None or kind in only.args]
+        metafunc.parametrize("db_url", kinds, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ any transaction, outside SQLite's one writer's turn, and never more than a few a
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
-from datetime import timedelta
 from typing import TypeVar
 
 import anyio
@@ -13,12 +12,10 @@ from sqlmodel import Session
 
 from app.auth import service
 from app.auth.models import User
-from app.common import utcnow
 from app.errors import TooManyAttempts, Unauthorized, Unavailable
 
 T = TypeVar("T")
 BUSY = "登录的人较多，请稍后重试"
-PRUNE_EVERY = timedelta(hours=1)
 
 
 def client_address(request: Request) -> str:
@@ -113,19 +110,9 @@ async def log_in(request: Request, session: Session, username: str, password: st
         user = service.end_attempt(session, attempt, *checked)
         if user is None:
             return None
-        _prune_now_and_then(request, session)
         return then(user)
 
     result = await _write(request, session, settle)
     if result is None:
         raise Unauthorized("用户名或密码错误")
     return result
-
-
-def _prune_now_and_then(request: Request, session: Session) -> None:
-    # Once an hour per process, on a successful login: cheap, indexed deletes.
-    state = request.app.state
-    now = utcnow()
-    if state.pruned_at is None or now - state.pruned_at >= PRUNE_EVERY:
-        state.pruned_at = now
-        service.prune(session, now)

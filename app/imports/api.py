@@ -1,15 +1,17 @@
 """JSON API of the imports domain: the templates, and importing a file all or nothing."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Path, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from app.auth.deps import CurrentPrincipal
 from app.deps import SessionDep, SettingsDep
 from app.errors import Invalid
-from app.imports import service
+from app.imports import jobs, service
 from app.imports.models import ImportKind
 from app.imports.policy import require_allowed
+from app.imports.reading import file_format
 from app.imports.templates import KIND_NAMES, template_csv, template_xlsx
 from app.stats.api import FILES, download
 
@@ -53,16 +55,36 @@ def get_template(kind: KindPath, _principal: CurrentPrincipal,
 
 
 @router.post("/imports/{kind}", summary="导入 .csv 或 .xlsx 文件（全部成功或全部不导入）", max_body_size=UPLOAD_BODY_MAX,
-             responses={422: {"description": "有错误的行：detail 列出每一处（row、column、msg），不保存任何数据"}})
-def import_file(kind: KindPath, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+             responses={202: {"description": "作为后台任务排队（async=true）：job_id 与查询进度的 url"},
+                        422: {"description": "有错误的行：detail 列出每一处（row、column、msg），不保存任何数据"}})
+def import_file(kind: KindPath, request: Request, session: SessionDep, settings: SettingsDep,
+                principal: CurrentPrincipal, background: BackgroundTasks,
                 file: Annotated[UploadFile | None, File(description=".csv 或 .xlsx")] = None,
-                dry_run: Annotated[bool, Query(description="只检查，不保存")] = False) -> dict[str, int]:
+                dry_run: Annotated[bool, Query(description="只检查，不保存")] = False,
+                as_job: Annotated[bool, Query(alias="async", description="作为后台任务导入，立即答复 202")] = False,
+                ) -> Any:
     chosen = import_kind(kind)
     require_allowed(principal, chosen)
     upload = checked_upload(file)
+    # Asked for only: a client that waits for its answer keeps the synchronous 200 / 422 (API.md).
+    if as_job:
+        file_format(upload.filename)
+        job = jobs.create(session, settings, principal, chosen, upload.file, upload.filename or "", dry_run)
+        assert job.id is not None
+        # Enqueued once the request's session has committed, so that the worker finds the job.
+        background.add_task(jobs.submit, request.app.state.queue, job.id)
+        return JSONResponse({"job_id": job.id, "url": f"/api/v1/imports/jobs/{job.id}"}, status_code=202,
+                            headers={"Location": f"/api/v1/imports/jobs/{job.id}"})
     session.commit()  # the token's transaction: none (on SQLite, no write lock) while the file is read
     result = service.import_file(session, settings, principal, chosen, upload.file, upload.filename,
                                  dry_run=dry_run)
     if not result.ok:
         raise Invalid(result.errors, {"error_count": result.error_count})
     return {"created": result.created, "updated": result.updated}
+
+
+@router.get("/imports/jobs/{job_id}", summary="导入任务的状态与进度（只看自己的）",
+            responses={404: {"description": "没有这个任务，或不是自己的"}})
+def import_job(job_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, session: SessionDep,
+               principal: CurrentPrincipal) -> dict[str, Any]:
+    return jobs.answer(request.app.state.queue, service.get_job(session, principal, job_id))

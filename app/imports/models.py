@@ -44,3 +44,8 @@ class ImportJob(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Run by the task queue's workers (app/imports/jobs.py): how many tries began, the last one's
+    # start, and the uploaded file the job reads (removed when the job ends).
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    started_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    upload_path: str | None = Field(default=None, max_length=500)

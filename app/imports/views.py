@@ -4,9 +4,6 @@ progress the page polls."""
 
 import csv
 import io
-import os
-import shutil
-import tempfile
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
@@ -28,10 +25,6 @@ from app.stats.export import FORMULA_STARTS
 from app.web.pages import csrf_protect, redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-
-# An upload larger than this runs in the background (about a thousand report rows); a smaller
-# one is checked while the browser waits.
-BACKGROUND_BYTES = 128 * 1024
 
 KIND_HINTS = {
     ImportKind.villages: "按 12 位统计用区划代码登记村，所属乡镇须已登记；可填县代码核对村是否属于该县。",
@@ -94,7 +87,7 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, user: P
     assert user.id is not None
     job = ImportJob(kind=chosen, filename=filename[-255:], dry_run=dry_run, user_id=user.id)
     size = upload_file.size if upload_file.size is not None else 0
-    if size <= BACKGROUND_BYTES:
+    if size <= jobs.BACKGROUND_BYTES:
         session.commit()  # the login's transaction: none (on SQLite, no write lock) while the file is read
         try:
             result = service.import_file(session, settings, user, chosen, upload_file.file,
@@ -107,22 +100,17 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, user: P
         session.flush()
         return redirect(request, f"/imports/jobs/{job.id}")
     # The upload's temporary file goes away with the request: the job reads its own copy.
-    suffix = os.path.splitext(filename)[1].lower()
-    with tempfile.NamedTemporaryFile(prefix="bangfu-import-", suffix=suffix, delete=False) as copy:
-        upload_file.file.seek(0)
-        shutil.copyfileobj(upload_file.file, copy, length=1 << 20)
-    session.add(job)
-    session.flush()
+    job = jobs.create(session, settings, user, chosen, upload_file.file, filename, dry_run)
     assert job.id is not None
-    # Started once the request's session has committed, so that the job's own session finds it.
-    background.add_task(jobs.start, request.app.state.write_engine, settings, job.id, copy.name)
+    # Enqueued once the request's session has committed, so that the worker finds the job.
+    background.add_task(jobs.submit, request.app.state.queue, job.id)
     return redirect(request, f"/imports/jobs/{job.id}")
 
 
 @router.get("/imports/jobs/{job_id}")
 def job_page(job_id: PathId, request: Request, session: SessionDep, user: PagePrincipal) -> Response:
     job = service.get_job(session, user, job_id)
-    processed, total = jobs.progress_of(job)
+    processed, total = jobs.progress_of(request.app.state.queue, job)
     return render(request, "imports/job.html", {
         "title": "导入结果", "job": job, "KIND_NAMES": KIND_NAMES, "BADGES": BADGES, "status_label": _status_label(job),
         "finished": job.status not in (JobStatus.queued, JobStatus.running),

@@ -9,15 +9,15 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from app.auth.models import Role
-from app.config import Settings
-from app.imports import jobs, service, views
+from app.imports import jobs
 from app.imports.models import ImportJob, ImportKind, JobStatus
 from app.main import create_app
 from app.reports.models import Report
-from tests.conftest import TEST_TODAY, migrate
+from tests.conftest import migrate
 from tests.factories import ensure_region, make_pairing, make_plan, make_unit, make_user, make_village
 from tests.imports.files import csv_bytes, labels, xlsx_bytes
 from tests.web.pages import browser_login
+from tests.workers import JobWorld, worker
 
 HEAD = labels(ImportKind.reports)[:11]  # 结对编号 … 本周项目进展
 
@@ -147,9 +147,11 @@ def test_a_job_is_seen_by_its_owner_only(client, session, world):
 
 
 @pytest.fixture
-def live(scratch_db_url, monkeypatch):
+def live(scratch_db_url, tmp_path, monkeypatch):
+    """The app in this process, and a real `bangfu worker` beside it on the same queue."""
     migrate(scratch_db_url)
-    app = create_app(Settings(database_url=scratch_db_url, today=TEST_TODAY, _env_file=None))
+    world = JobWorld(scratch_db_url, tmp_path)
+    app = create_app(world.settings())
     with Session(app.state.engine, expire_on_commit=False) as session:
         ensure_region(session, "530102001000")
         pairings = [make_pairing(session, make_unit(session), make_village(session, code=f"530102001{n:03d}"))
@@ -158,15 +160,14 @@ def live(scratch_db_url, monkeypatch):
             make_plan(session, pairing)
         officer = make_user(session, Role.officer, region_code="530102000000")
         session.commit()
-    monkeypatch.setattr(views, "BACKGROUND_BYTES", 0)  # every upload runs as a job
-    monkeypatch.setattr(service, "PROGRESS_EVERY", 2)
-    seen = []
-    monkeypatch.setattr(jobs, "_progress", type("Recorder", (dict,), {
-        "__setitem__": lambda self, k, v: (seen.append(v), dict.__setitem__(self, k, v))})())
-    with TestClient(app) as client:
-        yield {"client": client, "pairings": pairings, "officer": officer, "engine": app.state.engine,
-               "progress": seen}
-    app.state.engine.dispose()
+    monkeypatch.setattr(jobs, "BACKGROUND_BYTES", 0)  # every upload runs as a job
+    try:
+        with worker(world), TestClient(app) as client:
+            yield {"client": client, "pairings": pairings, "officer": officer, "engine": app.state.engine,
+                   "world": world}
+    finally:
+        world.forget_queue()
+        app.state.engine.dispose()
 
 
 def finished_fragment(client, url: str) -> str:
@@ -193,11 +194,11 @@ def test_a_large_file_runs_as_a_job_and_the_page_shows_its_progress(live):
     fragment = finished_fragment(client, answer.headers["location"])
     assert "导入成功" in fragment and "6 行数据" in fragment and "新增 6 条" in fragment
     assert reports_in(live["engine"]) == 6
-    assert live["progress"] == [(0, None), (2, 6), (4, 6), (6, 6)]  # first: queued
     with Session(live["engine"]) as session:
         job = session.scalars(select(ImportJob)).one()
-        assert (job.status, job.processed_rows, job.created, job.finished_at is not None) == \
-            (JobStatus.done, 6, 6, True)
+        assert (job.status, job.processed_rows, job.created, job.attempts, job.finished_at is not None) == \
+            (JobStatus.done, 6, 6, 1, True)
+    assert live["world"].uploads() == []  # the job's copy of the upload is gone with it
 
 
 def test_a_job_with_bad_rows_stores_nothing_and_lists_them(live):
