@@ -58,3 +58,4 @@ def check_code(code: str) -> str:
     if code[:2] == "00":
         raise ValueError("区划代码的前两位（省级代码）不能为 00")
     return code
+

@@ -283,8 +283,10 @@ def local_tz(settings: Settings) -> ZoneInfo:
 
 
 def clock_now(settings: Settings) -> datetime:
-    """Now, on the campaign clock: BANGFU_TODAY pins the date (the demo's 2020 campaign), the
-    time of day stays real."""
+    """Now, on the campaign clock: BANGFU_NOW pins the instant; else BANGFU_TODAY pins the date
+    (the demo's 2020 campaign) and the time of day stays real."""
+    if settings.now is not None:
+        return settings.now.astimezone(UTC)
     real = utcnow()
     if settings.today is None:
         return real

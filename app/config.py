@@ -5,7 +5,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("data") / "bangfu.db"
@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # "Today" for the campaign calendar; unset means the real date. The demo campaign ran in 2020,
     # so a demo or a test can pin the clock inside it.
     today: date | None = None
+    # Date and time pinned together (an ISO date-time with its offset, "2020-07-16T09:00:00+08:00"):
+    # the campaign clock stands at that instant for the server and the workers alike, so that a
+    # demo or a test of the reminders sees a Thursday 09:00. It wins over `today`.
+    now: AwareDatetime | None = None
 
     # SQLite (the embedded default) writes one request at a time: how long a write waits for its
     # turn in this process, then for the lock another process may hold, before it answers 503.

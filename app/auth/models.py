@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from app.codes import check_code
 from app.common import RowId, StrictModel, UtcDateTime, utcnow
+from app.contacts import check_email, check_mobile
 
 
 class Role(StrEnum):
@@ -33,12 +34,34 @@ class User(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # Where reminders and notices reach the user; shown only to the user, admins and officers
+    # whose scope covers the user (app.auth.policy.sees_contacts), never public.
+    phone: str | None = Field(default=None, max_length=11)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class Contacts(StrictModel):
+    """A user's contacts as given: a mainland mobile number and an e-mail address, each optional;
+    an empty string or null clears one."""
+
+    phone: str | None = PydanticField(None, max_length=40)
+    email: str | None = PydanticField(None, max_length=254)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else check_mobile(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else check_email(value)
 
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{3,50}$"
 
 
-class UserCreate(StrictModel):
+class UserCreate(Contacts):
     username: str = PydanticField(pattern=USERNAME_PATTERN)
     password: str = PydanticField(min_length=8, max_length=128)
     display_name: str = PydanticField(min_length=1, max_length=100)
@@ -52,7 +75,7 @@ class UserCreate(StrictModel):
         return None if value is None else check_code(value)
 
 
-class UserUpdate(StrictModel):
+class UserUpdate(Contacts):
     # Partial update: a field left out stays as it is; an explicit null is refused by its type.
     display_name: str = PydanticField(None, min_length=1, max_length=100)  # type: ignore[assignment]
     password: str = PydanticField(None, min_length=8, max_length=128)  # type: ignore[assignment]
@@ -67,6 +90,9 @@ class UserPublic(SQLModel):
     region_code: str | None
     unit_id: int | None
     active: bool
+    # Left out (null) for whoever may not see them (app.auth.policy.sees_contacts).
+    phone: str | None = None
+    email: str | None = None
 
 
 class ApiToken(SQLModel, table=True):

@@ -211,6 +211,26 @@ def paired_in_scope(session: Session, principal: Principal, unit_id: int) -> boo
 # --- users --------------------------------------------------------------------------------------
 
 
+def covers_user(session: Session, principal: Principal, user: User) -> bool:
+    """Whether the principal looks after the user: admins everyone; an officer the officers of
+    its region and below, and the liaisons of units paired in its region."""
+    if principal.is_admin:
+        return True
+    if not principal.is_officer or user.role == Role.admin:
+        return False
+    if principal.everything:
+        return True
+    if user.role == Role.officer:
+        return user.region_code is not None and principal.contains_code(user.region_code)
+    return user.unit_id is not None and paired_in_scope(session, principal, user.unit_id)
+
+
+def sees_contacts(session: Session, principal: Principal, user: User) -> bool:
+    """A phone number and an e-mail address are shown to the user, to admins and to officers
+    whose scope covers the user; to no one else, and never on a public page."""
+    return principal.id == user.id or covers_user(session, principal, user)
+
+
 def user_target_errors(session: Session, data: UserCreate) -> list[dict[str, object]]:
     """What is wrong with the user to be created, whoever creates it: an officer's region, a
     liaison's unit, an admin's lack of both."""

@@ -11,8 +11,18 @@ from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, col, select
 
 from app.audit.service import record, snapshot, update_recorded
-from app.auth.models import ApiToken, LoginThrottle, User, UserCreate, UserUpdate, WebSession
-from app.auth.policy import Principal, may_create_user, user_target_errors
+from app.auth.models import (
+    ApiToken,
+    Contacts,
+    LoginThrottle,
+    Role,
+    User,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+    WebSession,
+)
+from app.auth.policy import Principal, covers_user, may_create_user, sees_contacts, user_target_errors
 from app.common import utcnow
 from app.config import Settings
 from app.db import insert_unless_exists
@@ -230,7 +240,7 @@ def create_user(session: Session, actor: Principal | None, data: UserCreate) -> 
     user = User(
         username=data.username, password_hash=hash_password(data.password),
         display_name=data.display_name, role=data.role, region_code=data.region_code,
-        unit_id=data.unit_id,
+        unit_id=data.unit_id, phone=data.phone, email=data.email,
     )
     session.add(user)
     session.flush()
@@ -239,14 +249,37 @@ def create_user(session: Session, actor: Principal | None, data: UserCreate) -> 
 
 
 def update_user(session: Session, actor: Principal, user_id: int, data: UserUpdate) -> User:
-    """Admins change names, passwords and whether a user may log in. Deactivating a user ends
-    every session and token they hold at once."""
-    actor.require(actor.may_manage_users, "只有系统管理员可以修改用户")
+    """Admins change names, passwords, contacts and whether a user may log in; officers the
+    contacts of the users they look after (a user not theirs is not found). Deactivating a user
+    ends every session and token they hold at once."""
     user = get_user(session, user_id)
     changes = data.model_dump(exclude_unset=True)
+    if not actor.may_manage_users:
+        actor.require(actor.is_officer and user.role != Role.admin, "只有系统管理员可以修改用户")
+        if not covers_user(session, actor, user):
+            raise NotFound(f"用户 {user_id} 不存在")  # outside the officer's scope
+        actor.require(set(changes) <= CONTACTS, "扶贫办工作人员只能修改所辖用户的手机号码和电子邮箱")
     if "password" in changes:
         changes["password_hash"] = hash_password(changes.pop("password"))
     update_recorded(session, actor, user, changes, "user", user.id, user.region_code)
     if changes.get("active") is False or "password_hash" in changes:
         end_all_sessions(session, user_id)
     return user
+
+
+CONTACTS = {"phone", "email"}
+
+
+def update_own_contacts(session: Session, actor: Principal, data: Contacts) -> User:
+    """Users keep their own phone number and e-mail address."""
+    user = get_user(session, actor.id)
+    update_recorded(session, actor, user, data.model_dump(exclude_unset=True), "user", user.id, user.region_code)
+    return user
+
+
+def present(session: Session, viewer: Principal, user: User) -> UserPublic:
+    """The user as `viewer` may see them: contacts only where sees_contacts allows."""
+    shown = UserPublic.model_validate(user)
+    if not sees_contacts(session, viewer, user):
+        shown.phone = shown.email = None
+    return shown
