@@ -59,6 +59,21 @@ class Settings(BaseSettings):
     job_attempts: int = Field(3, ge=1)
     upload_dir: Path = Path("data") / "uploads"
 
+    # Notices leave by e-mail (SMTP, STARTTLS when the server offers it) and SMS (an HTTP gateway:
+    # a JSON POST of {"phone", "text"} with a bearer key) when these are set; the inbox always.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "bangfu@localhost"
+    sms_gateway_url: str | None = None
+    sms_gateway_key: str | None = None
+    # Nothing leaves by e-mail or SMS in these local hours (it waits for their end); reminders of
+    # missing reports go out on Thursday and Friday (ISO weekdays 4 and 5) at these times.
+    quiet_from: time = time(22, 0)
+    quiet_until: time = time(7, 0)
+    reminder_times: list[tuple[int, time]] = [(4, time(9, 0)), (5, time(12, 0))]
+
     token_ttl_hours: int = Field(12, ge=1)
     session_ttl_hours: int = Field(12, ge=1)
     # Failed logins are counted per (client address, username) and per client address. A key that

@@ -31,6 +31,7 @@ from app.imports.api import MAX_UPLOAD_BYTES
 from app.imports.api import router as imports_router
 from app.imports.views import router as import_pages
 from app.messages import translate_errors
+from app.notices.api import router as notices_router
 from app.openapi import document_answers
 from app.pairings.api import router as pairings_router
 from app.pairings.views import router as plan_pages
@@ -217,7 +218,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
-                   stats_router, review_router, imports_router, public_router):
+                   stats_router, review_router, imports_router, public_router, notices_router):
         app.include_router(router, prefix=API_PREFIX)
     for router in (login_pages, worklist_pages, plan_pages, report_pages, table_pages, import_pages,
                    public_pages):

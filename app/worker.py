@@ -12,10 +12,11 @@ from app.auth import service as auth_service
 from app.common import utcnow
 from app.config import Settings
 from app.imports import jobs as import_jobs
+from app.notices import jobs as notice_jobs
 from app.queue import Context, Queue, crontab, periodic
 
 log = logging.getLogger(__name__)
-TASK_MODULES = (import_jobs,)  # imported for their task declarations
+TASK_MODULES = (import_jobs, notice_jobs)  # imported for their task declarations
 
 
 @periodic("prune-every-hour", crontab(minute="7"))

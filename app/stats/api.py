@@ -4,14 +4,16 @@ JSON, CSV or xlsx, and the county's submissions of its weekly table."""
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 
 from app.auth.deps import CurrentPrincipal
-from app.common import ReasonIn, check_week
+from app.common import ReasonIn, check_week, clock_now
 from app.deps import WEEK_PATTERN, CodePath, SessionDep, SettingsDep, WeekPath
-from app.stats import export, service
+from app.notices import jobs as notice_jobs
+from app.openapi import answers
+from app.stats import export, flows, service
 from app.stats.deps import CurrentCounty
 from app.stats.models import Submission, SubmissionDetail, SubmissionOut
 
@@ -111,6 +113,22 @@ def county_candidates(county: CurrentCounty, session: SessionDep, settings: Sett
     region, week, found = service.candidates(session, settings, county, week)
     return {"county": {"code": region.code, "name": region.name}, "week": week,
             "items": [c.json() for c in found], "total": len(found)}
+
+
+# --- reminders (催报) --------------------------------------------------------------------------
+
+
+@router.post("/counties/{code}/reminders/{week}", tags=["notifications"], summary="催报：提醒本周未报结对的联络员",
+             responses=answers(403, 404, 422))
+def remind_county(week: WeekPath, county: CurrentCounty, request: Request, session: SessionDep,
+                  settings: SettingsDep, background: BackgroundTasks) -> dict[str, int]:
+    check_week(settings, week)
+    county.principal.require(county.may_submit, "只有本县扶贫办可以催报")
+    now = clock_now(settings)
+    reminded, queued = flows.remind_missing(session, settings, county, week, now)
+    # Sent by the workers once this request's transaction has committed.
+    background.add_task(notice_jobs.dispatch, request.app.state.queue, settings, queued, now)
+    return {"queued": reminded}
 
 
 # --- submissions -----------------------------------------------------------------------------
