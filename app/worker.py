@@ -1,7 +1,7 @@
 """`bangfu worker`: the task queue's consumer, with every domain's tasks declared.
 
 It runs the import jobs and the periodic tasks (app/queue.py): every hour, the pruning of what no
-longer matters; every minute, the look for interrupted jobs. On start it schedules a look for
+longer matters; every minute, the reminders of the calendar and the look for interrupted jobs. On start it schedules a look for
 jobs that a killed worker left open (app.imports.jobs.recover), once their heartbeat is stale."""
 
 import logging
@@ -9,14 +9,28 @@ import logging
 from sqlmodel import Session
 
 from app.auth import service as auth_service
-from app.common import utcnow
+from app.common import clock_now, utcnow
 from app.config import Settings
 from app.imports import jobs as import_jobs
 from app.notices import jobs as notice_jobs
 from app.queue import Context, Queue, crontab, periodic
+from app.stats import flows as stats_flows
 
 log = logging.getLogger(__name__)
 TASK_MODULES = (import_jobs, notice_jobs)  # imported for their task declarations
+
+
+@periodic("reminders.by-the-calendar", crontab())
+def calendar_reminders(context: Context) -> list[int]:
+    """Every minute: the reminders of the calendar that are due and have not run (each runs once
+    per county and week, whatever the clock), sent after their commit."""
+    settings = context.settings
+    now = clock_now(settings)
+    with Session(context.engine) as session:
+        queued = stats_flows.calendar_reminders(session, settings, now)
+        session.commit()
+    notice_jobs.dispatch(context.queue, settings, queued, now)
+    return queued
 
 
 @periodic("prune-every-hour", crontab(minute="7"))

@@ -4,7 +4,7 @@ has (e-mail, SMS, the unit's 企业微信 group robot), each delivery a row of t
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.common import UtcDateTime, utcnow
@@ -54,6 +54,20 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ReminderRun(SQLModel, table=True):
+    """A reminder of the calendar sent for a county and week: written in the transaction that
+    sends it, so that each runs once, whichever worker and however often the scheduler looks."""
+
+    __tablename__ = "reminder_run"
+    __table_args__ = (UniqueConstraint("slot", "week", "county_code", name="uq_reminder_run"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot: str = Field(max_length=20)  # "4-09:00" (Thursday 09:00), "deadline"
+    week: str = Field(max_length=8)
+    county_code: str = Field(max_length=12)
+    ran_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class NotificationPublic(SQLModel):

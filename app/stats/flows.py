@@ -1,16 +1,21 @@
 """What the county's table starts beyond itself: reminders (催报) to the liaisons of every pairing
-that has not reported the week, by the county's button or by the calendar."""
+that has not reported the week, by the county's button or by the calendar (SPEC "The deadline"),
+and after the deadline the list of late pairings for the county's officers."""
 
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.auth.models import User
-from app.auth.policy import active_liaisons
-from app.common import local_tz, week_deadline
+from app.auth.models import Role, User
+from app.auth.policy import Principal, active_liaisons
+from app.common import campaign_weeks, local_tz, today, utcnow, week_deadline, week_of
 from app.config import Settings
 from app.notices import service as notices
+from app.notices.models import ReminderRun
+from app.regions.models import Region
+from app.rollups.models import CountyWeek
 from app.stats.policy import CountyAccess
 from app.stats.service import county_table
 
@@ -44,3 +49,65 @@ def remind_missing(session: Session, settings: Settings, access: CountyAccess, w
             week=table.week)
         reminded += 1
     return reminded, queued
+
+
+# --- reminders by the calendar -----------------------------------------------------------------
+
+SYSTEM = Principal(id=None, username="system", display_name="系统", role=Role.admin)
+LATE = "late"
+DEADLINE = "deadline"
+
+
+def due_slots(settings: Settings, now: datetime) -> list[str]:
+    """The reminders of the calendar due at `now` in its week: each reminder time (Thursday 09:00,
+    Friday 12:00 by default) from that time to the end of its day, and the list of late pairings
+    for the county from the deadline to the end of its day."""
+    local = now.astimezone(local_tz(settings))
+    slots = [f"{weekday}-{at:%H:%M}" for weekday, at in settings.reminder_times
+             if local.isoweekday() == weekday and local.time() >= at]
+    deadline = week_deadline(settings, week_of(local.date()))
+    if now >= deadline and local.date() == deadline.astimezone(local.tzinfo).date():
+        slots.append(DEADLINE)
+    return slots
+
+
+def calendar_reminders(session: Session, settings: Settings, now: datetime) -> list[int]:
+    """Every due reminder of the calendar that has not run for its county and week: the liaisons
+    of pairings without a report are reminded; after the deadline the county's officers get the
+    list of late pairings. Each (reminder, week, county) runs once: its ReminderRun row is written
+    with it. The deliveries to send once committed."""
+    week = week_of(today(settings, now))
+    slots = due_slots(settings, now)
+    if not slots or week not in campaign_weeks(settings):
+        return []
+    counties = list(session.exec(select(Region).join(CountyWeek, col(CountyWeek.county_code) == col(Region.code))
+                                 .where(CountyWeek.week == week, col(CountyWeek.pairings) > 0)
+                                 .order_by(col(Region.code))))
+    queued: list[int] = []
+    for slot in slots:
+        for county in counties:
+            ran = session.begin_nested()
+            try:
+                session.add(ReminderRun(slot=slot, week=week, county_code=county.code, ran_at=utcnow()))
+                session.flush()
+            except IntegrityError:
+                ran.rollback()  # this reminder has run for this county and week
+                continue
+            ran.commit()
+            access = CountyAccess(SYSTEM, county)
+            queued += (late_list(session, settings, access, week, now) if slot == DEADLINE
+                       else remind_missing(session, settings, access, week, now)[1])
+    return queued
+
+
+def late_list(session: Session, settings: Settings, access: CountyAccess, week: str, now: datetime) -> list[int]:
+    """After the deadline: the county's officers get the list of pairings that have not reported."""
+    missing = county_table(session, settings, access, week).missing
+    if not missing:
+        return []
+    officers = list(session.exec(select(User).where(User.role == Role.officer, User.region_code == access.code,
+                                                    col(User.active)).order_by(col(User.id))))
+    names = "；".join(f"{row.village}（{row.unit}）" for row in missing)
+    return notices.notify(session, settings, officers, LATE, f"逾期未报：{week} 有 {len(missing)} 个结对未报送",
+                          f"截至报送截止时间，{access.county.name} 以下结对未报送 {week} 周报：{names}。",
+                          now, url=f"/counties/{access.code}/table?week={week}", county_code=access.code, week=week)

@@ -1,5 +1,5 @@
 """Notifications: an inbox row per user and notice, and the delivery log of the channels each
-went out by (inbox, e-mail, SMS, 企业微信).
+went out by (inbox, e-mail, SMS, 企业微信); and which reminders of the calendar have run.
 
 Revision ID: a41c7e9b2d58
 Revises: 8d2f4a6c1e90
@@ -45,9 +45,19 @@ def upgrade() -> None:
         sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index('ix_delivery_notification_id', 'delivery', ['notification_id'])
+    op.create_table(
+        'reminder_run',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('slot', sa.String(length=20), nullable=False),
+        sa.Column('week', sa.String(length=8), nullable=False),
+        sa.Column('county_code', sa.String(length=12), nullable=False),
+        sa.Column('ran_at', sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint('slot', 'week', 'county_code', name='uq_reminder_run'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('reminder_run')
     op.drop_index('ix_delivery_notification_id', table_name='delivery')
     op.drop_table('delivery')
     op.drop_index('ix_notification_county_code', table_name='notification')

@@ -22,7 +22,15 @@ from app.notices import jobs, service
 from app.notices.models import Delivery, DeliveryStatus, Notification
 from app.queue import Context, Queue
 from tests.conftest import migrate
-from tests.factories import auth_headers, make_pairing, make_report, make_unit, make_user, make_village
+from tests.factories import (
+    auth_headers,
+    make_pairing,
+    make_report,
+    make_unit,
+    make_user,
+    make_village,
+    report_body,
+)
 from tests.workers import JobWorld, worker, worker_log
 
 COUNTY = "530102000000"
@@ -232,3 +240,47 @@ def test_a_delivery_is_retried_and_fails_with_the_reason_on_its_last_try(county)
         assert (done.status, done.attempts, done.last_error, done.sent_at is not None) == \
             (DeliveryStatus.sent, 2, None, True)
     context.queue.close()
+
+
+def test_the_calendar_reminds_on_thursday_at_nine_and_again_on_friday_only_who_has_still_not_reported(county):
+    """The worker's scheduler with the clock pinned to Thursday 09:00 of the campaign: reminders go
+    exactly to the liaisons of pairings without a report, once however often it looks; a report
+    saved on Thursday keeps its liaison out of Friday's reminder; after the deadline the county's
+    officer gets the list of late pairings."""
+    world, mailbox, gateway, people = county["world"], county["mailbox"], county["gateway"], county["people"]
+    with worker(world, "thursday"):
+        wait_for(lambda: len(mailbox.messages) == 1 and len(gateway.received) == 2)
+        time.sleep(1.5)  # the scheduler looks again each second: it must not send them again
+    assert [rcpt for rcpt, _content in mailbox.messages] == [["both@example.cn"]]
+    assert sorted(body["phone"] for _a, body in gateway.received) == ["13800138000", "13900139000"]
+    # Thursday afternoon the "phone only" liaison's unit reports.
+    world.env["BANGFU_NOW"] = "2020-07-16T15:00:00+08:00"
+    settings = world.settings()
+    app = create_app(settings)
+    with TestClient(app) as client:
+        saved = client.put(f"/api/v1/pairings/{county['pairings'][1].id}/reports/{WEEK}",
+                           json=report_body(), headers=county["headers"]["phone only"])
+        assert saved.status_code == 201, saved.text
+    app.state.engine.dispose()
+    gateway.received.clear()
+    mailbox.messages.clear()
+    world.env["BANGFU_NOW"] = "2020-07-17T12:00:00+08:00"  # Friday 12:00
+    with worker(world, "friday"):
+        wait_for(lambda: len(mailbox.messages) == 1 and len(gateway.received) == 1)
+        time.sleep(1.5)
+    assert [body["phone"] for _a, body in gateway.received] == ["13800138000"]
+    world.env["BANGFU_NOW"] = "2020-07-17T18:05:00+08:00"  # past the deadline
+    with worker(world, "deadline"):
+        wait_for(lambda: any(n.kind == "late" for n in notices_of(county, people["county"].id)))
+    late = [n for n in notices_of(county, people["county"].id) if n.kind == "late"]
+    assert len(late) == 1 and county["villages"][0] in late[0].body and county["villages"][1] not in late[0].body
+    reminders = [n for n in notices_of(county, people["both"].id) if n.kind == "reminder"]
+    assert len(reminders) == 2  # Thursday and Friday, each once
+    assert notices_of(county, people["reported"].id) == []
+    for name in ("thursday", "friday", "deadline"):
+        assert "Traceback" not in worker_log(world, name), worker_log(world, name)
+
+
+def notices_of(county, user_id: int) -> list[Notification]:
+    with Session(county["app"].state.engine) as session:
+        return list(session.scalars(select(Notification).where(Notification.user_id == user_id)))
