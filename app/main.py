@@ -32,6 +32,7 @@ from app.imports.api import router as imports_router
 from app.imports.views import router as import_pages
 from app.messages import translate_errors
 from app.notices.api import router as notices_router
+from app.notices.views import router as notice_pages
 from app.openapi import document_answers
 from app.pairings.api import router as pairings_router
 from app.pairings.views import router as plan_pages
@@ -221,7 +222,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    stats_router, review_router, imports_router, public_router, notices_router):
         app.include_router(router, prefix=API_PREFIX)
     for router in (login_pages, worklist_pages, plan_pages, report_pages, table_pages, import_pages,
-                   public_pages):
+                   public_pages, notice_pages):
         app.include_router(router)
     document_answers(app)
 

@@ -3,18 +3,20 @@ county's submission of its week, and the province reading a submission to accept
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.auth.deps import PagePrincipal
-from app.common import ReasonIn, campaign_weeks, check_week, parse_week, today
+from app.common import ReasonIn, campaign_weeks, check_week, clock_now, parse_week, today
 from app.config import Settings
 from app.deps import CodePath, SessionDep, SettingsDep, WeekPath
 from app.errors import Invalid
+from app.notices import jobs as notice_jobs
+from app.notices import service as notices
 from app.review import service as review
 from app.review.models import Flag
-from app.stats import service
+from app.stats import flows, service
 from app.stats.api import county_file, rollup_file
 from app.stats.deps import PageCounty
 from app.stats.models import (
@@ -76,8 +78,39 @@ def county_page(request: Request, session: SessionDep, settings: SettingsDep, co
         **annex(settings), "title": f"{table.county.name} 结对帮扶项目进展统计表", "table": table.json(),
         "lead": COUNTY_LEAD, "base": f"/counties/{county.code}/table",
         "flags": flagged_cells(review.open_flags_by_pairing(session, county.code, table.week)),
-        "submission": submission, "may_submit": not live and county.may_submit,
+        "submission": submission, "may_submit": not live and county.may_submit, "may_remind": county.may_submit,
     }, block="annex")
+
+
+CHANNELS = {"inbox": "站内信", "email": "电子邮件", "sms": "短信", "wecom": "企业微信"}
+DELIVERY_STATUSES = {"queued": "排队中", "sent": "已发送", "failed": "发送失败"}
+
+
+def _reminded(request: Request, session: Session, county: CountyAccess, week: str, reminded: int | None) -> Response:
+    log = notices.delivery_log(session, county.principal, county.code, week)
+    return render(request, "stats/_reminded.html", {
+        "reminded": reminded, "log": log, "week": week, "county_code": county.code,
+        "pending": any(d.status == "queued" for d in log), "CHANNELS": CHANNELS, "STATUSES": DELIVERY_STATUSES,
+    }, block=None)
+
+
+@router.post("/counties/{code}/reminders/{week}")
+def remind_page(week: WeekPath, request: Request, session: SessionDep, settings: SettingsDep, county: PageCounty,
+                background: BackgroundTasks) -> Response:
+    """催报 from the county table: the missing pairings' liaisons reminded, and who was reached how."""
+    check_week(settings, week)
+    county.principal.require(county.may_submit, "只有本县扶贫办可以催报")
+    now = clock_now(settings)
+    reminded, queued = flows.remind_missing(session, settings, county, week, now)
+    background.add_task(notice_jobs.dispatch, request.app.state.queue, settings, queued, now)
+    return _reminded(request, session, county, week, reminded)
+
+
+@router.get("/counties/{code}/reminders/{week}")
+def reminded_page(week: WeekPath, request: Request, session: SessionDep, settings: SettingsDep,
+                  county: PageCounty) -> Response:
+    check_week(settings, week)
+    return _reminded(request, session, county, week, None)
 
 
 @router.get("/counties/{code}/table.{fmt}")
