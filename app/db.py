@@ -150,6 +150,8 @@ def get_session(request: Request, _slot: Annotated[None, Depends(session_slot, s
     state = request.app.state
     engine = state.engine if request.method in SAFE_METHODS else state.write_engine
     with Session(engine, expire_on_commit=False) as session:
+        # Notices a request queues go to the task queue once it commits (app.notices.jobs).
+        session.info["notices.queue"] = getattr(state, "queue", None)
         try:
             yield session
             session.commit()

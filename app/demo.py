@@ -323,7 +323,7 @@ class _Demo:
             if state < 0.75:
                 pairings.confirm_plan(self.session, county)
             elif state < 0.82:
-                pairings.return_plan(self.session, county, "请补充资金、物资用途规划的具体项目和金额后重新提交")
+                pairings.return_plan(self.session, self.settings, county, "请补充资金、物资用途规划的具体项目和金额后重新提交")
 
     def _weekly(self, plan: PlanIn, poor_population: int) -> list[tuple[str, ReportIn, datetime]]:
         """Cumulative progress towards the plan, week by week."""

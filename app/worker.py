@@ -13,6 +13,7 @@ from app.common import clock_now, utcnow
 from app.config import Settings
 from app.imports import jobs as import_jobs
 from app.notices import jobs as notice_jobs
+from app.notices import service as notice_service
 from app.queue import Context, Queue, crontab, periodic
 from app.stats import flows as stats_flows
 
@@ -26,10 +27,9 @@ def calendar_reminders(context: Context) -> list[int]:
     per county and week, whatever the clock), sent after their commit."""
     settings = context.settings
     now = clock_now(settings)
-    with Session(context.engine) as session:
+    with Session(context.engine, info={notice_service.QUEUE: context.queue}) as session:
         queued = stats_flows.calendar_reminders(session, settings, now)
-        session.commit()
-    notice_jobs.dispatch(context.queue, settings, queued, now)
+        session.commit()  # and its deliveries go to the queue (app.notices.jobs)
     return queued
 
 

@@ -81,8 +81,8 @@ def submit_week(session: Session, settings: Settings, user: User, county: str, w
     return stats.submit_week(session, settings, county_access(session, principal(user), county), week)
 
 
-def return_week(session: Session, user: User, county: str, week: str, reason: str) -> Submission:
-    return stats.return_week(session, county_access(session, principal(user), county), week, reason)
+def return_week(session: Session, settings: Settings, user: User, county: str, week: str, reason: str) -> Submission:
+    return stats.return_week(session, settings, county_access(session, principal(user), county), week, reason)
 
 
 class Scenario:

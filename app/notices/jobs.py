@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import Session, col, select
 
 from app.common import clock_now, utcnow
@@ -26,6 +26,25 @@ def dispatch(queue: Queue, settings: Settings, delivery_ids: Sequence[int], now:
     delay = service.quiet_delay(settings, now or clock_now(settings))
     for delivery_id in delivery_ids:
         queue.enqueue(DELIVER, delivery_id, delay=delay or None)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    """The deliveries a committed transaction queued go to the workers (an outbox: the rows are
+    committed first; a delivery whose enqueue fails here is found by `recover`)."""
+    pending = session.info.pop(service.PENDING, None)
+    queue = session.info.get(service.QUEUE)
+    if not pending or queue is None:
+        return
+    try:
+        dispatch(queue, queue.settings, pending)
+    except Exception:  # the write has committed: its notices wait for `recover`, the writer goes on
+        log.exception("deliveries %s not enqueued; recovery will", pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(service.PENDING, None)
 
 
 @task(DELIVER, retries=4, retry_delay=30, retry_backoff=2)

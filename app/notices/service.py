@@ -13,14 +13,16 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.auth.models import User
-from app.auth.policy import Principal
+from app.auth.models import Role, User
+from app.auth.policy import Principal, active_liaisons
 from app.common import local_tz, utcnow
 from app.config import Settings
 from app.errors import NotFound
 from app.notices.models import Channel, Delivery, DeliveryPublic, DeliveryStatus, Notification
 
 SEND_TIMEOUT = 10  # seconds for an SMTP server or a gateway to answer
+PENDING = "notices.pending"  # session.info: deliveries to enqueue when the session commits
+QUEUE = "notices.queue"  # session.info: the process's task queue (app.db.get_session, the worker)
 
 
 def channels_of(settings: Settings, user: User) -> list[tuple[Channel, str]]:
@@ -54,7 +56,22 @@ def notify(session: Session, settings: Settings, users: Iterable[User], kind: st
             session.add(delivery)
             queued.append(delivery)
     session.flush()
-    return [d.id for d in queued if d.id is not None]
+    ids = [d.id for d in queued if d.id is not None]
+    # Sent once the writer's transaction commits (app.notices.jobs listens for the commit): never
+    # before the notice exists for the worker to read, never when the write is rolled back.
+    session.info.setdefault(PENDING, []).extend(ids)
+    return ids
+
+
+def liaisons_of(session: Session, unit_id: int) -> list[User]:
+    """The unit's active liaisons: whoever must act on its pairings' returned plans and reports."""
+    return list(session.exec(select(User).where(active_liaisons([unit_id])).order_by(col(User.id))))
+
+
+def officers_of(session: Session, region_code: str) -> list[User]:
+    """The active officers of exactly this region (a county's own 扶贫办)."""
+    return list(session.exec(select(User).where(User.role == Role.officer, User.region_code == region_code,
+                                                col(User.active)).order_by(col(User.id))))
 
 
 def notified_since(session: Session, user_ids: Sequence[int], kind: str, since: datetime) -> set[int]:

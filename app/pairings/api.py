@@ -77,5 +77,5 @@ def confirm_plan(pairing: CurrentPairing, session: SessionDep) -> PlanOut:
 
 
 @router.post("/pairings/{pairing_id}/plan/return", response_model=PlanOut)
-def return_plan(data: ReasonIn, pairing: CurrentPairing, session: SessionDep) -> PlanOut:
-    return plan_out(service.return_plan(session, pairing, data.reason))
+def return_plan(data: ReasonIn, pairing: CurrentPairing, session: SessionDep, settings: SettingsDep) -> PlanOut:
+    return plan_out(service.return_plan(session, settings, pairing, data.reason))

@@ -7,10 +7,11 @@ from sqlmodel import Session, col, select
 from app.audit.service import record, snapshot, update_recorded
 from app.auth.policy import Principal
 from app.catalogue import entry
-from app.common import count, today, utcnow
+from app.common import clock_now, count, today, utcnow
 from app.config import Settings
 from app.db import insert_unless_exists
 from app.errors import Conflict, Invalid, NotFound, error
+from app.notices import service as notices
 from app.pairings.models import (
     PLAN_STATUS_LABELS,
     Pairing,
@@ -299,7 +300,14 @@ def confirm_plan(session: Session, access: PairingAccess) -> Plan:
     return _transition(session, access, (PlanStatus.submitted,), PlanStatus.confirmed)
 
 
-def return_plan(session: Session, access: PairingAccess, reason: str) -> Plan:
+def return_plan(session: Session, settings: Settings, access: PairingAccess, reason: str) -> Plan:
+    """Returned to the unit, whose liaisons are told why (they must act)."""
     require_plan(access)
     access.require_review()
-    return _transition(session, access, (PlanStatus.submitted,), PlanStatus.returned, reason=reason)
+    plan = _transition(session, access, (PlanStatus.submitted,), PlanStatus.returned, reason=reason)
+    notices.notify(session, settings, notices.liaisons_of(session, access.pairing.unit_id), "returned",
+                   f"帮扶计划书被退回：{access.village.name}",
+                   f"{access.principal.display_name}退回了{access.village.name}（{access.unit.name}）的结对帮扶计划书。"
+                   f"退回原因：{reason}。请修改后重新提交。", clock_now(settings), url=f"/pairings/{access.id}/plan",
+                   county_code=access.county_code)
+    return plan

@@ -121,13 +121,13 @@ def plan_confirm(request: Request, session: SessionDep, pairing: PagePairing) ->
 
 
 @router.post("/pairings/{pairing_id}/plan/return")
-def plan_return(request: Request, session: SessionDep, pairing: PagePairing,
+def plan_return(request: Request, session: SessionDep, settings: SettingsDep, pairing: PagePairing,
                 reason: Annotated[str, Form()] = "") -> Response:
     try:
         data = validate(ReasonIn, {"reason": reason})
     except Invalid as exc:
         return _page(request, session, pairing, errors=error_map(exc.errors), status_code=422)
-    service.return_plan(session, pairing, data.reason)
+    service.return_plan(session, settings, pairing, data.reason)
     return _page(request, session, pairing, notice="计划书已退回联络员修改")
 
 

@@ -36,8 +36,8 @@ def approve_report(report: CurrentReport, session: SessionDep) -> ReportOut:
 
 
 @router.post("/pairings/{pairing_id}/reports/{week}/return", response_model=ReportOut)
-def return_report(data: ReasonIn, report: CurrentReport, session: SessionDep) -> ReportOut:
-    return flows.report_out(session, report.pairing, service.return_report(session, report, data.reason))
+def return_report(data: ReasonIn, report: CurrentReport, session: SessionDep, settings: SettingsDep) -> ReportOut:
+    return flows.report_out(session, report.pairing, service.return_report(session, settings, report, data.reason))
 
 
 @router.get("/pairings/{pairing_id}/reports/{week}", response_model=ReportOut)

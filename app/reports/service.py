@@ -12,6 +12,7 @@ from app.audit.service import record, snapshot
 from app.common import check_week, chunked, clock_now, page_of, parse_week, utcnow, week_deadline
 from app.config import Settings
 from app.errors import Conflict, Invalid
+from app.notices import service as notices
 from app.pairings.policy import REPORT_WRITE
 from app.reports.models import Report, ReportIn, ReportStatus, decreases
 from app.reports.policy import ReportAccess
@@ -193,9 +194,18 @@ def approve_report(session: Session, access: ReportAccess) -> Report:
     return _review(session, access, (ReportStatus.submitted,), ReportStatus.approved)
 
 
-def return_report(session: Session, access: ReportAccess, reason: str) -> Report:
-    return _review(session, access, (ReportStatus.submitted, ReportStatus.approved), ReportStatus.returned,
-                   reason)
+def return_report(session: Session, settings: Settings, access: ReportAccess, reason: str) -> Report:
+    """Returned to the unit, whose liaisons are told why (they must act)."""
+    report = _review(session, access, (ReportStatus.submitted, ReportStatus.approved), ReportStatus.returned,
+                     reason)
+    pairing = access.pairing
+    notices.notify(session, settings, notices.liaisons_of(session, pairing.pairing.unit_id), "returned",
+                   f"周报被退回：{pairing.village.name} {report.week}",
+                   f"{pairing.principal.display_name}退回了{pairing.village.name}（{pairing.unit.name}）{report.week} "
+                   f"的周报。退回原因：{reason}。请修改后重新报送。", clock_now(settings),
+                   url=f"/pairings/{pairing.id}/reports/{report.week}", county_code=pairing.county_code,
+                   week=report.week)
+    return report
 
 
 def list_reports(session: Session, pairing_id: int, limit: int, offset: int) -> tuple[list[Report], int]:

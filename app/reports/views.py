@@ -230,7 +230,7 @@ def report_return(request: Request, session: SessionDep, settings: SettingsDep, 
         data = validate(ReasonIn, {"reason": reason})
     except Invalid as exc:
         return report_page(request, session, settings, report, errors=error_map(exc.errors), status_code=422)
-    service.return_report(session, report, data.reason)
+    service.return_report(session, settings, report, data.reason)
     return report_page(request, session, settings, report, notice="周报已退回联络员修改")
 
 

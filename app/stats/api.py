@@ -4,14 +4,13 @@ JSON, CSV or xlsx, and the county's submissions of its weekly table."""
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 
 from app.auth.deps import CurrentPrincipal
 from app.common import ReasonIn, check_week, clock_now
 from app.deps import WEEK_PATTERN, CodePath, SessionDep, SettingsDep, WeekPath
-from app.notices import jobs as notice_jobs
 from app.openapi import answers
 from app.stats import export, flows, service
 from app.stats.deps import CurrentCounty
@@ -120,14 +119,12 @@ def county_candidates(county: CurrentCounty, session: SessionDep, settings: Sett
 
 @router.post("/counties/{code}/reminders/{week}", tags=["notifications"], summary="催报：提醒本周未报结对的联络员",
              responses=answers(403, 404, 422))
-def remind_county(week: WeekPath, county: CurrentCounty, request: Request, session: SessionDep,
-                  settings: SettingsDep, background: BackgroundTasks) -> dict[str, int]:
+def remind_county(week: WeekPath, county: CurrentCounty, session: SessionDep,
+                  settings: SettingsDep) -> dict[str, int]:
     check_week(settings, week)
     county.principal.require(county.may_submit, "只有本县扶贫办可以催报")
     now = clock_now(settings)
-    reminded, queued = flows.remind_missing(session, settings, county, week, now)
-    # Sent by the workers once this request's transaction has committed.
-    background.add_task(notice_jobs.dispatch, request.app.state.queue, settings, queued, now)
+    reminded, _queued = flows.remind_missing(session, settings, county, week, now)  # sent once committed
     return {"queued": reminded}
 
 
@@ -157,5 +154,6 @@ def accept_week(week: WeekPath, county: CurrentCounty, session: SessionDep) -> S
 
 
 @router.post("/counties/{code}/submissions/{week}/return", response_model=SubmissionOut, tags=["review"])
-def return_week(week: WeekPath, data: ReasonIn, county: CurrentCounty, session: SessionDep) -> Submission:
-    return service.return_week(session, county, week, data.reason)
+def return_week(week: WeekPath, data: ReasonIn, county: CurrentCounty, session: SessionDep,
+                settings: SettingsDep) -> Submission:
+    return service.return_week(session, settings, county, week, data.reason)

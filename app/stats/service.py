@@ -48,6 +48,7 @@ from app.common import (
 )
 from app.config import Settings
 from app.errors import Conflict, NotFound
+from app.notices import service as notices
 from app.pairings.models import Pairing, Plan
 from app.regions.models import Region, Village
 from app.reports.models import Report, stage
@@ -647,8 +648,15 @@ def accept_week(session: Session, access: CountyAccess, week: str) -> Submission
     return _decide(session, access, week, SubmissionStatus.accepted)
 
 
-def return_week(session: Session, access: CountyAccess, week: str, reason: str) -> Submission:
-    return _decide(session, access, week, SubmissionStatus.returned, reason)
+def return_week(session: Session, settings: Settings, access: CountyAccess, week: str, reason: str) -> Submission:
+    """Returned to the county, whose officers are told why (they must act)."""
+    submission = _decide(session, access, week, SubmissionStatus.returned, reason)
+    notices.notify(session, settings, notices.officers_of(session, access.code), "returned",
+                   f"县统计表被退回：{week}",
+                   f"{access.principal.display_name}退回了{access.county.name} {week} 的进展统计表。退回原因：{reason}。"
+                   "本周周报已解锁，请核实修改后重新上报。", clock_now(settings),
+                   url=f"/counties/{access.code}/table?week={week}", county_code=access.code, week=week)
+    return submission
 
 
 def county_week_status(session: Session, county_codes: list[str], week: str) -> dict[str, Submission]:

@@ -3,7 +3,7 @@ county's submission of its week, and the province reading a submission to accept
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -12,7 +12,6 @@ from app.common import ReasonIn, campaign_weeks, check_week, clock_now, parse_we
 from app.config import Settings
 from app.deps import CodePath, SessionDep, SettingsDep, WeekPath
 from app.errors import Invalid
-from app.notices import jobs as notice_jobs
 from app.notices import service as notices
 from app.review import service as review
 from app.review.models import Flag
@@ -95,14 +94,13 @@ def _reminded(request: Request, session: Session, county: CountyAccess, week: st
 
 
 @router.post("/counties/{code}/reminders/{week}")
-def remind_page(week: WeekPath, request: Request, session: SessionDep, settings: SettingsDep, county: PageCounty,
-                background: BackgroundTasks) -> Response:
+def remind_page(week: WeekPath, request: Request, session: SessionDep, settings: SettingsDep,
+                county: PageCounty) -> Response:
     """催报 from the county table: the missing pairings' liaisons reminded, and who was reached how."""
     check_week(settings, week)
     county.principal.require(county.may_submit, "只有本县扶贫办可以催报")
     now = clock_now(settings)
-    reminded, queued = flows.remind_missing(session, settings, county, week, now)
-    background.add_task(notice_jobs.dispatch, request.app.state.queue, settings, queued, now)
+    reminded, _queued = flows.remind_missing(session, settings, county, week, now)  # sent once committed
     return _reminded(request, session, county, week, reminded)
 
 
@@ -193,8 +191,8 @@ def submission_page(week: WeekPath, request: Request, session: SessionDep, count
 
 
 @router.post("/counties/{code}/submissions/{week}/{action}")
-def decide_submission(week: WeekPath, action: str, request: Request, session: SessionDep, county: PageCounty,
-                      reason: Annotated[str, Form()] = "") -> Response:
+def decide_submission(week: WeekPath, action: str, request: Request, session: SessionDep, settings: SettingsDep,
+                      county: PageCounty, reason: Annotated[str, Form()] = "") -> Response:
     if action == "accept":
         submission = service.accept_week(session, county, week)
         notice = "已接收该县本周统计表"
@@ -205,7 +203,7 @@ def decide_submission(week: WeekPath, action: str, request: Request, session: Se
             current = service.current_submission(session, county, week)
             return _submission_page(request, session, county, current, status_code=422,
                                     errors=error_map(exc.errors))
-        submission = service.return_week(session, county, week, data.reason)
+        submission = service.return_week(session, settings, county, week, data.reason)
         notice = "已退回该县本周统计表，县级周报已解锁"
     else:
         return render(request, "error.html", {"status": 404, "title": "未找到", "message": "没有这个操作"},

@@ -100,6 +100,6 @@ def review_report(pairing_id: PathId, week: WeekPath, action: str, request: Requ
         reports.approve_report(session, access)
         notice = f"{week} 周报已审核通过"
     else:
-        reports.return_report(session, access, data.reason)
+        reports.return_report(session, settings, access, data.reason)
         notice = f"{week} 周报已退回联络员"
     return _queue_page(request, session, settings, principal, notice=notice)

@@ -284,3 +284,19 @@ def test_the_calendar_reminds_on_thursday_at_nine_and_again_on_friday_only_who_h
 def notices_of(county, user_id: int) -> list[Notification]:
     with Session(county["app"].state.engine) as session:
         return list(session.scalars(select(Notification).where(Notification.user_id == user_id)))
+
+
+def test_deliveries_go_to_the_queue_when_their_write_commits_and_never_when_it_rolls_back(county):
+    settings = county["world"].settings(now=datetime.fromisoformat("2020-07-16T10:00:00+08:00"))
+    queue = Queue(settings)
+    people = county["people"]
+    with Session(county["app"].state.engine, info={service.QUEUE: queue}) as session:
+        both = session.get(type(people["both"]), people["both"].id)
+        gone = service.notify(session, settings, [both], "reminder", "回滚的通知", "x", datetime.now(UTC))
+        session.rollback()
+        kept = service.notify(session, settings, [both], "reminder", "提交的通知", "y", datetime.now(UTC))
+        assert list(queue.waiting(jobs.DELIVER)) == []  # nothing before the commit
+        session.commit()
+    assert len(gone) == len(kept) == 2  # e-mail and SMS
+    assert sorted(queue.waiting(jobs.DELIVER)) == sorted((i,) for i in kept)
+    queue.close()

@@ -114,7 +114,7 @@ def test_a_county_officer_cannot_accept_its_own_submission(client, session, worl
 
 def test_money_in_the_frozen_snapshot_stays_as_submitted(client, session, world, settings):
     submission = submit_week(session, settings, world["county"], COUNTY, WEEK)
-    return_week(session, world["province"], COUNTY, WEEK, "请核实")
+    return_week(session, settings, world["province"], COUNTY, WEEK, "请核实")
     report = session.scalars(select(Report)).one()
     report.funds_arrived_wan = Decimal(5)
     session.flush()
