@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     smtp_from: str = "bangfu@localhost"
     sms_gateway_url: str | None = None
     sms_gateway_key: str | None = None
+    # A unit's 企业微信 group robot is posted to only at an address that starts so.
+    wecom_webhook_prefix: str = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key="
     # Nothing leaves by e-mail or SMS in these local hours (it waits for their end); reminders of
     # missing reports go out on Thursday and Friday (ISO weekdays 4 and 5) at these times.
     quiet_from: time = time(22, 0)

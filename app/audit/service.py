@@ -14,7 +14,7 @@ from app.audit.models import AuditEvent
 from app.common import format_decimal, page_of, utcnow
 
 # Never copied into the trail.
-SECRET_FIELDS = {"password_hash", "token_hash"}
+SECRET_FIELDS = {"password_hash", "token_hash", "wecom_webhook"}  # a webhook's URL carries its key
 
 
 class Actor(Protocol):

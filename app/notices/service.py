@@ -37,10 +37,12 @@ def channels_of(settings: Settings, user: User) -> list[tuple[Channel, str]]:
 
 def notify(session: Session, settings: Settings, users: Iterable[User], kind: str, title: str, body: str,
            now: datetime, url: str | None = None, county_code: str | None = None,
-           week: str | None = None) -> list[int]:
+           week: str | None = None, wecom: str | None = None) -> list[int]:
     """A notice for each user: in the inbox now, and a queued delivery by each of the user's
-    channels. The queued deliveries' ids, for the caller to hand to the jobs once committed."""
+    channels; and, when the users are a unit's liaisons with a 企业微信 group robot (`wecom`), one
+    post to their group. The queued deliveries' ids (sent once the session commits)."""
     queued: list[Delivery] = []
+    first: int | None = None
     for user in users:
         assert user.id is not None
         notice = Notification(user_id=user.id, kind=kind, title=title, body=body, url=url,
@@ -48,6 +50,7 @@ def notify(session: Session, settings: Settings, users: Iterable[User], kind: st
         session.add(notice)
         session.flush()
         assert notice.id is not None
+        first = first or notice.id
         # The log keeps real times (the campaign clock may be pinned): when it was queued and sent.
         session.add(Delivery(notification_id=notice.id, channel=Channel.inbox, target=f"user:{user.id}",
                              status=DeliveryStatus.sent, attempts=1, sent_at=utcnow()))
@@ -55,6 +58,10 @@ def notify(session: Session, settings: Settings, users: Iterable[User], kind: st
             delivery = Delivery(notification_id=notice.id, channel=channel, target=target)
             session.add(delivery)
             queued.append(delivery)
+    if wecom and first is not None:  # one post to the group, however many of its members are told
+        delivery = Delivery(notification_id=first, channel=Channel.wecom, target=wecom)
+        session.add(delivery)
+        queued.append(delivery)
     session.flush()
     ids = [d.id for d in queued if d.id is not None]
     # Sent once the writer's transaction commits (app.notices.jobs listens for the commit): never
@@ -153,6 +160,8 @@ def send(settings: Settings, channel: str, target: str, notice: Notification) ->
         _send_email(settings, target, notice)
     elif channel == Channel.sms:
         _send_sms(settings, target, notice)
+    elif channel == Channel.wecom:
+        _send_wecom(target, notice)
     else:
         raise ValueError(f"no sender for channel {channel}")
 
@@ -181,3 +190,16 @@ def _send_sms(settings: Settings, phone: str, notice: Notification) -> None:
                         headers=headers, timeout=SEND_TIMEOUT)
     if not answer.is_success:
         raise RuntimeError(f"SMS gateway answered {answer.status_code}: {answer.text[:200]}")
+
+
+def _send_wecom(webhook: str, notice: Notification) -> None:
+    """A text message to a 企业微信 group robot; it answers 200 with an errcode, 0 when posted."""
+    answer = httpx.post(webhook, json={"msgtype": "text", "text": {"content": text_of(notice)}}, timeout=SEND_TIMEOUT)
+    errcode = None
+    if answer.is_success:
+        try:
+            errcode = answer.json().get("errcode", 0)
+        except ValueError:
+            errcode = "not JSON"
+    if not answer.is_success or errcode not in (0, None):
+        raise RuntimeError(f"企业微信 answered {answer.status_code}: {answer.text[:200]}")

@@ -309,5 +309,5 @@ def return_plan(session: Session, settings: Settings, access: PairingAccess, rea
                    f"帮扶计划书被退回：{access.village.name}",
                    f"{access.principal.display_name}退回了{access.village.name}（{access.unit.name}）的结对帮扶计划书。"
                    f"退回原因：{reason}。请修改后重新提交。", clock_now(settings), url=f"/pairings/{access.id}/plan",
-                   county_code=access.county_code)
+                   county_code=access.county_code, wecom=access.unit.wecom_webhook)
     return plan

@@ -204,7 +204,7 @@ def return_report(session: Session, settings: Settings, access: ReportAccess, re
                    f"{pairing.principal.display_name}退回了{pairing.village.name}（{pairing.unit.name}）{report.week} "
                    f"的周报。退回原因：{reason}。请修改后重新报送。", clock_now(settings),
                    url=f"/pairings/{pairing.id}/reports/{report.week}", county_code=pairing.county_code,
-                   week=report.week)
+                   week=report.week, wecom=pairing.unit.wecom_webhook)
     return report
 
 

@@ -18,6 +18,7 @@ from app.regions.models import Region
 from app.rollups.models import CountyWeek
 from app.stats.policy import CountyAccess
 from app.stats.service import county_table
+from app.units.models import Unit
 
 REMINDER = "reminder"
 ONCE_IN = timedelta(hours=1)  # no one is reminded twice in an hour
@@ -36,19 +37,19 @@ def remind_missing(session: Session, settings: Settings, access: CountyAccess, w
                                  .order_by(col(User.id)))) if villages else []
     recent = notices.notified_since(session, [u.id for u in liaisons if u.id is not None], REMINDER, now - ONCE_IN)
     deadline = week_deadline(settings, table.week).astimezone(local_tz(settings))
-    queued: list[int] = []
-    reminded = 0
+    by_unit: dict[int, list[User]] = defaultdict(list)
     for liaison in liaisons:
-        if liaison.id in recent or liaison.unit_id is None:
-            continue
-        names = "、".join(villages[liaison.unit_id])
+        if liaison.id not in recent and liaison.unit_id is not None:
+            by_unit[liaison.unit_id].append(liaison)
+    queued: list[int] = []
+    for unit_id, members in by_unit.items():
+        unit = session.get(Unit, unit_id)
         queued += notices.notify(
-            session, settings, [liaison], REMINDER, f"催报：{table.week} 周报尚未填报",
-            f"{access.county.name}扶贫办提醒：{names} 的结对帮扶项目 {table.week} 周报尚未填报，"
+            session, settings, members, REMINDER, f"催报：{table.week} 周报尚未填报",
+            f"{access.county.name}扶贫办提醒：{'、'.join(villages[unit_id])} 的结对帮扶项目 {table.week} 周报尚未填报，"
             f"请于 {deadline:%m月%d日 %H:%M} 前登录系统填报。", now, url="/", county_code=access.code,
-            week=table.week)
-        reminded += 1
-    return reminded, queued
+            week=table.week, wecom=unit.wecom_webhook if unit is not None else None)
+    return sum(len(members) for members in by_unit.values()), queued
 
 
 # --- reminders by the calendar -----------------------------------------------------------------

@@ -60,6 +60,9 @@ class Unit(SQLModel, table=True):
     contact_name: str = Field(max_length=50)
     contact_phone: str = Field(max_length=30)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # The unit's 企业微信 group robot, set by its liaisons: notices to them are posted there too.
+    # Its key is a secret: shown to no one, only whether it is set.
+    wecom_webhook: str | None = Field(default=None, max_length=500)
 
 
 PHONE_PATTERN = r"^[0-9+\-() ]{5,30}$"
@@ -100,3 +103,11 @@ class UnitPublic(SQLModel):
     contact_name: str
     contact_phone: str
     liaison_count: int = 0
+    wecom_robot: bool = False  # whether the unit's 企业微信 group robot is set
+
+
+class WecomRobotIn(StrictModel):
+    """The unit's 企业微信 group robot: its webhook address as 企业微信 gives it (群机器人 →
+    Webhook 地址), or null to stop posting there."""
+
+    webhook_url: str | None = PydanticField(max_length=500)

@@ -6,7 +6,8 @@ from app.audit.service import record, snapshot, update_recorded
 from app.auth.models import User
 from app.auth.policy import Principal, active_liaisons, liaisons
 from app.common import page_of
-from app.errors import Conflict
+from app.config import Settings
+from app.errors import Conflict, Invalid
 from app.units.models import Unit, UnitCreate, UnitPublic, UnitUpdate
 from app.units.policy import UnitAccess, require_registrar, unit_clause
 
@@ -40,7 +41,27 @@ def liaison_counts(session: Session, unit_ids: list[int]) -> dict[int, int]:
 
 
 def to_public(unit: Unit, liaisons: int) -> UnitPublic:
-    return UnitPublic(**unit.model_dump(), liaison_count=liaisons)
+    return UnitPublic(**unit.model_dump(exclude={"wecom_webhook"}), liaison_count=liaisons,
+                      wecom_robot=bool(unit.wecom_webhook))
+
+
+def set_wecom_robot(session: Session, settings: Settings, access: UnitAccess, url: str | None) -> Unit:
+    """The unit's liaisons (or an admin) set its 企业微信 group robot. Only 企业微信's own webhook
+    address is taken: the server posts to it, so it must not be made to post anywhere else. The
+    trail records that it changed, never its key."""
+    unit, principal = access.unit, access.principal
+    assert unit.id is not None
+    principal.require(principal.is_admin or principal.is_liaison_of(unit.id),
+                      "只有本单位的信息联络员可以设置企业微信群机器人")
+    url = (url or "").strip() or None
+    prefix = settings.wecom_webhook_prefix
+    if url is not None and (not url.startswith(prefix) or len(url) == len(prefix) or any(c.isspace() for c in url)):
+        raise Invalid.one(["body", "webhook_url"], f"企业微信群机器人的 Webhook 地址应以 {prefix} 开头，后接机器人的 key")
+    before = {"wecom_robot": bool(unit.wecom_webhook)}
+    unit.wecom_webhook = url
+    session.flush()
+    record(session, principal, "update", "unit", unit.id, before=before, after={"wecom_robot": url is not None})
+    return unit
 
 
 def unit_public(session: Session, unit: Unit) -> UnitPublic:

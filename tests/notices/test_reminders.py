@@ -85,28 +85,30 @@ def services():
         port = probe.getsockname()[1]
     smtp = Controller(mailbox, hostname="127.0.0.1", port=port)
     smtp.start()
-    gateway = Gateway()
+    gateway, robot = Gateway(), Gateway()  # the SMS gateway; a 企业微信 group robot
     try:
-        yield mailbox, port, gateway
+        yield mailbox, port, gateway, robot
     finally:
         smtp.stop()
         gateway.shutdown()
+        robot.shutdown()
 
 
 @pytest.fixture
 def county(scratch_db_url, tmp_path, services):
     """A county of three pairings on a database of its own, its liaisons with their contacts, the
     app with the clock at Thursday 09:00 of 2020-W29, and the settings a worker shares."""
-    mailbox, smtp_port, gateway = services
+    mailbox, smtp_port, gateway, robot = services
     migrate(scratch_db_url)
     world = JobWorld(scratch_db_url, tmp_path, {
         "BANGFU_NOW": THURSDAY_9, "BANGFU_SMTP_HOST": "127.0.0.1", "BANGFU_SMTP_PORT": str(smtp_port),
         "BANGFU_SMTP_FROM": "bangfu@example.cn", "BANGFU_SMS_GATEWAY_URL": gateway.url,
-        "BANGFU_SMS_GATEWAY_KEY": "gateway-key-1"})
+        "BANGFU_SMS_GATEWAY_KEY": "gateway-key-1", "BANGFU_WECOM_WEBHOOK_PREFIX": "http://127.0.0.1:"})
     settings = world.settings()
     app = create_app(settings)
     with Session(app.state.engine, expire_on_commit=False) as session:
         units = [make_unit(session) for _ in range(3)]
+        units[0].wecom_webhook = robot.url.replace("/sms", "/cgi-bin/webhook/send?key=robot-key")
         villages = [make_village(session, code=f"530102001{n:03d}") for n in range(1, 4)]
         pairings = [make_pairing(session, unit, village) for unit, village in zip(units, villages, strict=True)]
         people = {
@@ -124,7 +126,7 @@ def county(scratch_db_url, tmp_path, services):
     try:
         with TestClient(app) as client:
             yield {"world": world, "app": app, "client": client, "people": people, "headers": headers,
-                   "mailbox": mailbox, "gateway": gateway, "pairings": pairings,
+                   "mailbox": mailbox, "gateway": gateway, "robot": robot, "pairings": pairings,
                    "villages": [v.name for v in villages]}
     finally:
         world.forget_queue()
@@ -150,7 +152,7 @@ def test_the_county_reminds_the_liaisons_of_missing_pairings_by_every_channel_th
     assert answer.json() == {"queued": 2}  # both missing units' active liaisons; not who reported
     mailbox, gateway = county["mailbox"], county["gateway"]
     with worker(county["world"]):
-        wait_for(lambda: len(mailbox.messages) == 1 and len(gateway.received) == 2)
+        wait_for(lambda: len(mailbox.messages) == 1 and len(gateway.received) == 2 and len(county["robot"].received) == 1)
         log = county["client"].get(f"/api/v1/notifications/deliveries?county_code={COUNTY}&week={WEEK}",
                                    headers=county["headers"]["county"])
         wait_for(lambda: all(d["status"] == "sent" for d in county["client"].get(
@@ -160,6 +162,7 @@ def test_the_county_reminds_the_liaisons_of_missing_pairings_by_every_channel_th
                                    headers=county["headers"]["county"]).json()
     print("\ndelivery log:", *[(d["user"], d["channel"], d["status"], d["attempts"]) for d in entries], sep="\n  ")
     assert sorted((d["user_id"], d["channel"], d["status"]) for d in entries) == sorted([
+        (county["people"]["both"].id, "wecom", "sent"),
         (county["people"]["both"].id, "inbox", "sent"), (county["people"]["both"].id, "email", "sent"),
         (county["people"]["both"].id, "sms", "sent"), (county["people"]["phone only"].id, "inbox", "sent"),
         (county["people"]["phone only"].id, "sms", "sent")])
@@ -170,6 +173,9 @@ def test_the_county_reminds_the_liaisons_of_missing_pairings_by_every_channel_th
     village = county["villages"][0]
     text = next(body["text"] for _a, body in gateway.received if body["phone"] == "13800138000")
     assert WEEK in text and "07月17日 18:00" in text and village in text, text
+    # The unit with a 企业微信 group robot: one text message to its group.
+    ((_auth, posted),) = county["robot"].received
+    assert posted["msgtype"] == "text" and village in posted["text"]["content"] and WEEK in posted["text"]["content"]
     # The inbox: the liaison's own, unread until read; nobody else's to read.
     inbox = county["client"].get("/api/v1/notifications?unread=true", headers=county["headers"]["both"]).json()
     assert [(n["kind"], n["read_at"]) for n in inbox] == [("reminder", None)]
