@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     quiet_from: time = time(22, 0)
     quiet_until: time = time(7, 0)
     reminder_times: list[tuple[int, time]] = [(4, time(9, 0)), (5, time(12, 0))]
+    # Each week, then: units with fewer than two active liaisons are asked to name one (their
+    # liaison is told; a unit with none, the county's officers).
+    liaison_check: tuple[int, time] = (1, time(9, 0))
 
     token_ttl_hours: int = Field(12, ge=1)
     session_ttl_hours: int = Field(12, ge=1)

@@ -24,7 +24,10 @@ def inbox_page(request: Request, session: SessionDep, user: PagePrincipal) -> Re
 def badge(session: SessionDep, user: PagePrincipal) -> Response:
     unread = service.unread_count(session, user)
     count = f' <span class="count" aria-label="{unread} 条未读">{min(unread, 99)}</span>' if unread else ""
-    return HTMLResponse(f'<a class="inbox-link" id="inbox-link" href="/notifications">通知{count}</a>')
+    # The header's link in the menu, and (out of band) its twin beside the phone's 菜单 button.
+    return HTMLResponse(f'<a class="inbox-link" id="inbox-link" href="/notifications">通知{count}</a>'
+                        f'<a class="inbox-link inbox-phone" id="inbox-phone" href="/notifications" '
+                        f'hx-swap-oob="true">通知{count}</a>')
 
 
 @router.post("/notifications/{notification_id}/read")

@@ -57,6 +57,8 @@ def remind_missing(session: Session, settings: Settings, access: CountyAccess, w
 SYSTEM = Principal(id=None, username="system", display_name="系统", role=Role.admin)
 LATE = "late"
 DEADLINE = "deadline"
+LIAISONS = "liaisons"  # the weekly look for units with fewer than two liaisons
+LIAISONS_WANTED = 2
 
 
 def due_slots(settings: Settings, now: datetime) -> list[str]:
@@ -69,6 +71,9 @@ def due_slots(settings: Settings, now: datetime) -> list[str]:
     deadline = week_deadline(settings, week_of(local.date()))
     if now >= deadline and local.date() == deadline.astimezone(local.tzinfo).date():
         slots.append(DEADLINE)
+    weekday, at = settings.liaison_check
+    if local.isoweekday() == weekday and local.time() >= at:
+        slots.append(LIAISONS)
     return slots
 
 
@@ -96,8 +101,12 @@ def calendar_reminders(session: Session, settings: Settings, now: datetime) -> l
                 continue
             ran.commit()
             access = CountyAccess(SYSTEM, county)
-            queued += (late_list(session, settings, access, week, now) if slot == DEADLINE
-                       else remind_missing(session, settings, access, week, now)[1])
+            if slot == DEADLINE:
+                queued += late_list(session, settings, access, week, now)
+            elif slot == LIAISONS:
+                queued += liaisons_wanted(session, settings, access, week, now)
+            else:
+                queued += remind_missing(session, settings, access, week, now)[1]
     return queued
 
 
@@ -112,3 +121,33 @@ def late_list(session: Session, settings: Settings, access: CountyAccess, week: 
     return notices.notify(session, settings, officers, LATE, f"逾期未报：{week} 有 {len(missing)} 个结对未报送",
                           f"截至报送截止时间，{access.county.name} 以下结对未报送 {week} 周报：{names}。",
                           now, url=f"/counties/{access.code}/table?week={week}", county_code=access.code, week=week)
+
+
+def liaisons_wanted(session: Session, settings: Settings, access: CountyAccess, week: str, now: datetime) -> list[int]:
+    """Units paired in the county with fewer than two active liaisons: the one they have is asked
+    to have another named; for units with none, the county's officers (who create liaisons) get
+    the list."""
+    units: dict[int, str] = {}
+    for row in county_table(session, settings, access, week).rows:
+        units.setdefault(row.unit_id, row.unit)
+    members: dict[int, list[User]] = defaultdict(list)
+    if units:
+        for liaison in session.exec(select(User).where(active_liaisons(list(units))).order_by(col(User.id))):
+            if liaison.unit_id is not None:
+                members[liaison.unit_id].append(liaison)
+    queued: list[int] = []
+    for unit_id, name in units.items():
+        if len(members[unit_id]) == 1:
+            queued += notices.notify(
+                session, settings, members[unit_id], LIAISONS, "请再指定一名信息联络员",
+                f"{name} 目前只有 1 名信息联络员。每个帮扶单位应有 {LIAISONS_WANTED} 名联络员，"
+                f"以便有人缺席时仍能按时报送；请联系{access.county.name}扶贫办再指定一名。", now,
+                county_code=access.code, week=week)
+    without = [name for unit_id, name in units.items() if not members[unit_id]]
+    if without:
+        queued += notices.notify(
+            session, settings, notices.officers_of(session, access.code), LIAISONS,
+            f"{len(without)} 个帮扶单位尚未设信息联络员",
+            f"以下在{access.county.name}结对的帮扶单位没有信息联络员，无法报送周报：{'、'.join(without)}。"
+            "请为每个单位指定两名联络员。", now, county_code=access.code, week=week)
+    return queued

@@ -60,3 +60,13 @@ def test_the_county_reminds_from_its_table_and_sees_who_was_reached(client, sess
     client.cookies.clear()
     token = browser_login(client, other)
     assert client.post(f"/counties/{COUNTY}/reminders/{WEEK}", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_county_worklist_reminds_the_missing_pairings_too(client, session, settings):
+    paired = make_pairing(session, make_unit(session), make_village(session, code="530102001001"))
+    make_user(session, Role.liaison, unit_id=paired.unit_id, display_name="王联络")
+    token = browser_login(client, make_user(session, Role.officer, region_code=COUNTY))
+    page = client.get("/")
+    assert f'hx-post="/counties/{COUNTY}/reminders/{WEEK}"' in page.text and "催报：提醒以下结对的联络员" in page.text
+    answer = client.post(f"/counties/{COUNTY}/reminders/{WEEK}", data={"csrf_token": token}, headers={"HX-Request": "true"})
+    assert "已提醒 1 名联络员" in answer.text and "王联络" in answer.text

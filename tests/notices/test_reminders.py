@@ -306,3 +306,29 @@ def test_deliveries_go_to_the_queue_when_their_write_commits_and_never_when_it_r
     assert len(gone) == len(kept) == 2  # e-mail and SMS
     assert sorted(queue.waiting(jobs.DELIVER)) == sorted((i,) for i in kept)
     queue.close()
+
+
+def test_on_monday_units_with_fewer_than_two_liaisons_are_asked_to_name_one(county):
+    from app.stats import flows
+
+    monday = datetime.fromisoformat("2020-07-13T09:30:00+08:00")
+    settings = county["world"].settings(now=monday)
+    engine = county["app"].state.engine
+    with Session(engine, expire_on_commit=False) as session:
+        lonely = make_pairing(session, make_unit(session, name="无联络员公司"), make_village(session, code="530102001009"))
+        pair = make_pairing(session, make_unit(session), make_village(session, code="530102001010"))
+        for _ in range(2):
+            make_user(session, Role.liaison, unit_id=pair.unit_id)
+        session.commit()
+        first = flows.calendar_reminders(session, settings, monday)
+        session.commit()
+        again = flows.calendar_reminders(session, settings, monday.replace(hour=11))  # once a week
+        session.commit()
+        asked = {n.user_id: n for n in session.scalars(select(Notification).where(Notification.kind == "liaisons"))}
+    people = county["people"]
+    # The three units of one active liaison each (a deactivated one does not count), and the
+    # county's officer for the unit with none; not the unit with two.
+    assert set(asked) == {people["both"].id, people["phone only"].id, people["reported"].id, people["county"].id}
+    assert "无联络员公司" in asked[people["county"].id].body and lonely.id
+    assert first and again == []
+    assert flows.due_slots(settings, datetime.fromisoformat("2020-07-13T08:59:00+08:00")) == []
