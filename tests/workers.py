@@ -60,7 +60,10 @@ class JobWorld:
 def worker(world: JobWorld, log_name: str = "worker") -> Iterator[subprocess.Popen[bytes]]:
     """`bangfu worker` running until the block ends (stopped as a supervisor stops it)."""
     log = open(world.directory / f"{log_name}.log", "ab")
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env={**os.environ, **world.env},
+    # A few connections are all a worker needs; the suite's other process shares the server's
+    # max_connections (100) with its own live servers.
+    env = {**os.environ, "BANGFU_DATABASE_POOL_SIZE": "3", "BANGFU_DATABASE_POOL_OVERFLOW": "0", **world.env}
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env,
                                stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent.parent)
     try:
         yield process

@@ -189,7 +189,8 @@ def _free_port() -> int:
 
 def _server(world: JobWorld, port: int, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "1"],
-                            env={**os.environ, **world.env}, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+                            env={**os.environ, "BANGFU_DATABASE_POOL_SIZE": "4", "BANGFU_DATABASE_POOL_OVERFLOW": "0",
+                                 **world.env}, stdout=log.open("ab"), stderr=subprocess.STDOUT,
                             cwd=Path(__file__).parent.parent.parent)
 
 
