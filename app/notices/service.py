@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.auth.models import Role, User
-from app.auth.policy import Principal, active_liaisons
+from app.auth.policy import Principal
 from app.common import local_tz, utcnow
 from app.config import Settings
 from app.errors import NotFound
@@ -68,11 +68,6 @@ def notify(session: Session, settings: Settings, users: Iterable[User], kind: st
     # before the notice exists for the worker to read, never when the write is rolled back.
     session.info.setdefault(PENDING, []).extend(ids)
     return ids
-
-
-def liaisons_of(session: Session, unit_id: int) -> list[User]:
-    """The unit's active liaisons: whoever must act on its pairings' returned plans and reports."""
-    return list(session.exec(select(User).where(active_liaisons([unit_id])).order_by(col(User.id))))
 
 
 def officers_of(session: Session, region_code: str) -> list[User]:

@@ -34,6 +34,7 @@ from app.regions.models import Village
 from app.reports.models import Report
 from app.rollups import service as rollups
 from app.units.models import Unit
+from app.units.service import liaisons_of
 
 MAX_UNITS_PER_VILLAGE = 5  # 004 §四(一)
 
@@ -305,7 +306,8 @@ def return_plan(session: Session, settings: Settings, access: PairingAccess, rea
     require_plan(access)
     access.require_review()
     plan = _transition(session, access, (PlanStatus.submitted,), PlanStatus.returned, reason=reason)
-    notices.notify(session, settings, notices.liaisons_of(session, access.pairing.unit_id), "returned",
+    notices.notify(session, settings, liaisons_of(session, [access.pairing.unit_id]).get(access.pairing.unit_id, []),
+                   "returned",
                    f"帮扶计划书被退回：{access.village.name}",
                    f"{access.principal.display_name}退回了{access.village.name}（{access.unit.name}）的结对帮扶计划书。"
                    f"退回原因：{reason}。请修改后重新提交。", clock_now(settings), url=f"/pairings/{access.id}/plan",

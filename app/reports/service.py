@@ -18,6 +18,7 @@ from app.reports.models import Report, ReportIn, ReportStatus, decreases
 from app.reports.policy import ReportAccess
 from app.rollups.service import Mark, mark
 from app.stats.models import Submission, SubmissionStatus
+from app.units.service import liaisons_of
 
 
 def previous_report(session: Session, pairing_id: int, week: str) -> Report | None:
@@ -199,7 +200,8 @@ def return_report(session: Session, settings: Settings, access: ReportAccess, re
     report = _review(session, access, (ReportStatus.submitted, ReportStatus.approved), ReportStatus.returned,
                      reason)
     pairing = access.pairing
-    notices.notify(session, settings, notices.liaisons_of(session, pairing.pairing.unit_id), "returned",
+    notices.notify(session, settings, liaisons_of(session, [pairing.pairing.unit_id]).get(pairing.pairing.unit_id, []),
+                   "returned",
                    f"周报被退回：{pairing.village.name} {report.week}",
                    f"{pairing.principal.display_name}退回了{pairing.village.name}（{pairing.unit.name}）{report.week} "
                    f"的周报。退回原因：{reason}。请修改后重新报送。", clock_now(settings),

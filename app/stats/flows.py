@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.auth.models import Role, User
-from app.auth.policy import Principal, active_liaisons
+from app.auth.models import Role
+from app.auth.policy import Principal
 from app.common import campaign_weeks, local_tz, today, utcnow, week_deadline, week_of
 from app.config import Settings
 from app.notices import service as notices
@@ -19,6 +19,7 @@ from app.rollups.models import CountyWeek
 from app.stats.policy import CountyAccess
 from app.stats.service import county_table
 from app.units.models import Unit
+from app.units.service import liaisons_of
 
 REMINDER = "reminder"
 ONCE_IN = timedelta(hours=1)  # no one is reminded twice in an hour
@@ -33,23 +34,21 @@ def remind_missing(session: Session, settings: Settings, access: CountyAccess, w
     villages: dict[int, list[str]] = defaultdict(list)
     for row in table.missing:
         villages[row.unit_id].append(row.village)
-    liaisons = list(session.exec(select(User).where(active_liaisons(list(villages)))
-                                 .order_by(col(User.id)))) if villages else []
-    recent = notices.notified_since(session, [u.id for u in liaisons if u.id is not None], REMINDER, now - ONCE_IN)
+    members = liaisons_of(session, list(villages))
+    recent = notices.notified_since(session, [u.id for users in members.values() for u in users if u.id is not None],
+                                    REMINDER, now - ONCE_IN)
     deadline = week_deadline(settings, table.week).astimezone(local_tz(settings))
-    by_unit: dict[int, list[User]] = defaultdict(list)
-    for liaison in liaisons:
-        if liaison.id not in recent and liaison.unit_id is not None:
-            by_unit[liaison.unit_id].append(liaison)
+    by_unit = {unit_id: fresh for unit_id, users in members.items()
+               if (fresh := [u for u in users if u.id not in recent])}
     queued: list[int] = []
-    for unit_id, members in by_unit.items():
+    for unit_id, told in by_unit.items():
         unit = session.get(Unit, unit_id)
         queued += notices.notify(
-            session, settings, members, REMINDER, f"催报：{table.week} 周报尚未填报",
+            session, settings, told, REMINDER, f"催报：{table.week} 周报尚未填报",
             f"{access.county.name}扶贫办提醒：{'、'.join(villages[unit_id])} 的结对帮扶项目 {table.week} 周报尚未填报，"
             f"请于 {deadline:%m月%d日 %H:%M} 前登录系统填报。", now, url="/", county_code=access.code,
             week=table.week, wecom=unit.wecom_webhook if unit is not None else None)
-    return sum(len(members) for members in by_unit.values()), queued
+    return sum(len(told) for told in by_unit.values()), queued
 
 
 # --- reminders by the calendar -----------------------------------------------------------------
@@ -115,8 +114,7 @@ def late_list(session: Session, settings: Settings, access: CountyAccess, week: 
     missing = county_table(session, settings, access, week).missing
     if not missing:
         return []
-    officers = list(session.exec(select(User).where(User.role == Role.officer, User.region_code == access.code,
-                                                    col(User.active)).order_by(col(User.id))))
+    officers = notices.officers_of(session, access.code)
     names = "；".join(f"{row.village}（{row.unit}）" for row in missing)
     return notices.notify(session, settings, officers, LATE, f"逾期未报：{week} 有 {len(missing)} 个结对未报送",
                           f"截至报送截止时间，{access.county.name} 以下结对未报送 {week} 周报：{names}。",
@@ -130,20 +128,16 @@ def liaisons_wanted(session: Session, settings: Settings, access: CountyAccess, 
     units: dict[int, str] = {}
     for row in county_table(session, settings, access, week).rows:
         units.setdefault(row.unit_id, row.unit)
-    members: dict[int, list[User]] = defaultdict(list)
-    if units:
-        for liaison in session.exec(select(User).where(active_liaisons(list(units))).order_by(col(User.id))):
-            if liaison.unit_id is not None:
-                members[liaison.unit_id].append(liaison)
+    members = liaisons_of(session, list(units))
     queued: list[int] = []
     for unit_id, name in units.items():
-        if len(members[unit_id]) == 1:
+        if len(members.get(unit_id, [])) == 1:
             queued += notices.notify(
                 session, settings, members[unit_id], LIAISONS, "请再指定一名信息联络员",
                 f"{name} 目前只有 1 名信息联络员。每个帮扶单位应有 {LIAISONS_WANTED} 名联络员，"
                 f"以便有人缺席时仍能按时报送；请联系{access.county.name}扶贫办再指定一名。", now,
                 county_code=access.code, week=week)
-    without = [name for unit_id, name in units.items() if not members[unit_id]]
+    without = [name for unit_id, name in units.items() if not members.get(unit_id)]
     if without:
         queued += notices.notify(
             session, settings, notices.officers_of(session, access.code), LIAISONS,
