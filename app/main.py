@@ -40,6 +40,8 @@ from app.public.api import router as public_router
 from app.public.views import router as public_pages
 from app.queue import Queue
 from app.regions.api import router as regions_router
+from app.registry.api import router as registry_router
+from app.registry.views import router as registry_pages
 from app.reports.api import router as reports_router
 from app.reports.views import router as report_pages
 from app.review.api import router as review_router
@@ -219,10 +221,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     for router in (auth_router, regions_router, units_router, pairings_router, reports_router,
-                   stats_router, review_router, imports_router, public_router, notices_router):
+                   stats_router, review_router, imports_router, public_router, notices_router, registry_router):
         app.include_router(router, prefix=API_PREFIX)
     for router in (login_pages, worklist_pages, plan_pages, report_pages, table_pages, import_pages,
-                   public_pages, notice_pages):
+                   public_pages, notice_pages, registry_pages):
         app.include_router(router)
     document_answers(app)
 

@@ -155,12 +155,13 @@ class Principal:
         links = [NavLink("/", "工作台")]
         if self.is_county_officer:
             links += [NavLink(f"/counties/{self.region_code}/table", "县进展统计表"),
-                      NavLink("/review", "审核"), NavLink("/imports", "批量导入")]
+                      NavLink("/review", "审核"), NavLink("/registry", "结对登记"), NavLink("/imports", "批量导入")]
         elif self.level == Level.province:
             links += [NavLink(f"/provinces/{self.region_code}/table", "省汇总表"),
-                      NavLink("/publications", "信息公开发布")]
+                      NavLink("/registry", "结对登记"), NavLink("/publications", "信息公开发布")]
         elif self.everything:
-            links += [NavLink("/national/table", "全国汇总表"), NavLink("/publications", "信息公开发布")]
+            links += [NavLink("/national/table", "全国汇总表"), NavLink("/registry", "结对登记"),
+                      NavLink("/publications", "信息公开发布")]
         return links
 
 
