@@ -162,6 +162,8 @@ class Principal:
         elif self.everything:
             links += [NavLink("/national/table", "全国汇总表"), NavLink("/registry", "结对登记"),
                       NavLink("/publications", "信息公开发布")]
+        elif self.level is not None:  # a city
+            links += [NavLink("/registry", "结对登记")]
         return links
 
 

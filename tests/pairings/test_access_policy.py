@@ -158,11 +158,12 @@ def test_who_imports_what(world, who, kinds):
 
 @pytest.mark.parametrize("who, home, links", [
     ("own liaison", "unit", ["/"]),
-    ("county officer", "county", ["/", f"/counties/{COUNTY}/table", "/review", "/imports"]),
-    ("city officer", "region", ["/"]),
-    ("province officer", "region", ["/", f"/provinces/{PROVINCE}/table", "/publications"]),
-    ("national officer", "region", ["/", "/national/table", "/publications"]),
-    ("admin", "region", ["/", "/national/table", "/publications"]),
+    ("county officer", "county", ["/", f"/counties/{COUNTY}/table", "/review", "/registry",
+                                   "/imports"]),
+    ("city officer", "region", ["/", "/registry"]),
+    ("province officer", "region", ["/", f"/provinces/{PROVINCE}/table", "/registry", "/publications"]),
+    ("national officer", "region", ["/", "/national/table", "/registry", "/publications"]),
+    ("admin", "region", ["/", "/national/table", "/registry", "/publications"]),
 ])
 def test_each_caller_opens_on_its_worklist_with_its_pages_in_the_menu(world, who, home, links):
     caller = principal(world, who)
