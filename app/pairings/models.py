@@ -32,6 +32,10 @@ class Pairing(SQLModel, table=True):
     active: bool = Field(default=True, index=True)
     # The campaign date the pairing was ended; the weekly tables of earlier weeks still show it.
     ended_on: date | None = None
+    # Why it ended, and the pairing of the unit that took the village over (接力帮扶, 004 §五(五)4);
+    # the pairing taken over is the one whose successor_id is this one's id.
+    end_reason: str | None = Field(default=None, sa_type=Text)
+    successor_id: int | None = Field(default=None, foreign_key="pairing.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 

@@ -3,3 +3,7 @@
 from fastapi import APIRouter
 
 router = APIRouter(include_in_schema=False)
+
+# -- registration pages (part A) above this line ------------------------------------------------
+
+# -- download pages of the register's exports (part D) below this line --------------------------
