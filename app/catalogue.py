@@ -74,6 +74,9 @@ _LABELS: dict[str, Label] = {
     "committed_funds_wan": Label("至少投入扶贫资金", "万元", kind="wan"),
     "valid_until": Label("有效期至", kind="date"),
     "active": Label("是否有效", kind="bool"),
+    "end_reason": Label("终止原因"),
+    "successor_unit_id": Label("接力帮扶单位", kind="id"),
+    "successor_committed_funds_wan": Label("接力单位至少投入扶贫资金", "万元", kind="wan"),
     # the five-measure plan (annex 2)
     "planned_funds_wan": Label("计划投入资金", "万元", kind="wan"),
     "planned_materials_wan": Label("计划投入物资", "万元，市场价值", kind="wan"),
@@ -134,6 +137,7 @@ _LABELS: dict[str, Label] = {
     "trainees_planned": Label("计划培训人数", kind="int"),
     "trained_pct": Label("培训计划完成比例", "%", kind="pct"),
     "stationed": Label("是否派驻村", kind="flag"),
+    "report_week": Label("已填数据来自周次", kind="week"),  # the weekly sheet: the latest report's week
     # query parameters and review
     "limit": Label("每页条数", kind="int"),
     "offset": Label("跳过条数", kind="int"),
@@ -141,6 +145,13 @@ _LABELS: dict[str, Label] = {
     "month": Label("月份"),
     "resolution": Label("核实结果", kind="choice"),
     "note": Label("核实说明"),
+    "pairing_ids": Label("所选结对", kind="id"),  # bulk approve (issue 14 part C2)
+    "all_without_open_flags": Label("全部无存疑数据的周报", kind="bool"),
+    "as_of": Label("审核页面打开时间", kind="line"),
+    "flag_ids": Label("所选存疑数据", kind="id"),
+    "sort": Label("排序", kind="choice"),
+    "filter": Label("筛选", kind="choice"),
+    "q": Label("查找帮扶村或结对帮扶单位", kind="line"),
     "file": Label("文件"),
 }
 LABELS = MappingProxyType(_LABELS)

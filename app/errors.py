@@ -22,6 +22,10 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status_code = 409
 
+    def __init__(self, message: str, extra: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.extra = extra or {}  # more of the answer beside "detail": {"checklist": {...}}
+
 
 class Unauthorized(DomainError):
     status_code = 401

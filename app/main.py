@@ -26,7 +26,7 @@ from app.db import (
     writer,
 )
 from app.deps import plain_parameters
-from app.errors import UNAVAILABLE, DomainError, Invalid, TooManyAttempts, Unauthorized, Unavailable
+from app.errors import UNAVAILABLE, Conflict, DomainError, Invalid, TooManyAttempts, Unauthorized, Unavailable
 from app.imports.api import MAX_UPLOAD_BYTES
 from app.imports.api import router as imports_router
 from app.imports.views import router as import_pages
@@ -85,7 +85,8 @@ def _domain_error(request: Request, exc: Exception) -> Response:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, TooManyAttempts):
         headers["Retry-After"] = str(exc.retry_after)
-    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+    extra = exc.extra if isinstance(exc, Conflict) else {}
+    return JSONResponse({"detail": exc.message, **extra}, status_code=exc.status_code, headers=headers)
 
 
 def _integrity_error(request: Request, _exc: Exception) -> Response:

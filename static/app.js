@@ -370,4 +370,39 @@
   document.addEventListener("DOMContentLoaded", stickHeaders);
   document.addEventListener("htmx:afterSettle", stickHeaders);
   window.addEventListener("resize", stickHeaders);
+
+  // The annex table's 序号 · 帮扶村 · 结对帮扶单位 stay at the left while it scrolls sideways: each
+  // sticks where the columns before it end (the CSS holds fixed offsets for a page without script).
+  function stickLead() {
+    document.querySelectorAll("table.annex").forEach(function (table) {
+      var lead = table.querySelectorAll("thead tr:first-child th[rowspan]");
+      var left = 0;
+      for (var i = 0; i < lead.length && i < 3; i++) {
+        table.style.setProperty("--lead" + i, left + "px");
+        left += lead[i].getBoundingClientRect().width;
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", stickLead);
+  document.addEventListener("htmx:afterSettle", stickLead);
+  window.addEventListener("resize", stickLead);
+
+  // The county table's view: an address without the empty parameters (?filter=missing, not
+  // ?q=&filter=missing&sort=seq), so a link copied from it reads as what it shows.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.elt.closest || !event.detail.elt.closest("#table-view")) return;
+    var params = event.detail.parameters;
+    ["q", "filter"].forEach(function (name) { if (!params[name]) delete params[name]; });
+    if (params.sort === "seq") delete params.sort;
+  });
+
+  // <input type=checkbox data-pick-all="form-id">: ticks or clears every box of that form.
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest && event.target.closest("[data-pick-all]");
+    if (!all) return;
+    var id = all.getAttribute("data-pick-all");
+    document.querySelectorAll('input[type=checkbox][form="' + id + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
 })();

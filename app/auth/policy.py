@@ -153,6 +153,8 @@ class Principal:
     @property
     def nav(self) -> list[NavLink]:
         links = [NavLink("/", "工作台")]
+        if self.is_liaison:  # its unit's weekly sheet and plan/report imports
+            links += [NavLink("/imports", "批量导入")]
         if self.is_county_officer:
             links += [NavLink(f"/counties/{self.region_code}/table", "县进展统计表"),
                       NavLink("/review", "审核"), NavLink("/registry", "结对登记"), NavLink("/imports", "批量导入")]
@@ -226,6 +228,22 @@ def covers_user(session: Session, principal: Principal, user: User) -> bool:
     if user.role == Role.officer:
         return user.region_code is not None and principal.contains_code(user.region_code)
     return user.unit_id is not None and paired_in_scope(session, principal, user.unit_id)
+
+
+def manages_account(session: Session, principal: Principal, user: User) -> bool:
+    """Whether the principal may set a new password for the user or (de)activate the account:
+    admins anyone; an officer the liaisons of units paired in its region and the officers strictly
+    below it (as it may create them), never itself or a peer."""
+    if principal.is_admin:
+        return True
+    if not principal.is_officer or principal.id == user.id or not covers_user(session, principal, user):
+        return False
+    if user.role == Role.liaison:
+        return True
+    if user.region_code is None:
+        return False  # a national officer: only admins manage those
+    return principal.everything or (principal.level is not None
+                                    and SIGNIFICANT[level_of(user.region_code)] > SIGNIFICANT[principal.level])
 
 
 def sees_contacts(session: Session, principal: Principal, user: User) -> bool:

@@ -22,7 +22,14 @@ from app.auth.models import (
     UserUpdate,
     WebSession,
 )
-from app.auth.policy import Principal, covers_user, may_create_user, sees_contacts, user_target_errors
+from app.auth.policy import (
+    Principal,
+    covers_user,
+    manages_account,
+    may_create_user,
+    sees_contacts,
+    user_target_errors,
+)
 from app.common import utcnow
 from app.config import Settings
 from app.db import insert_unless_exists
@@ -249,16 +256,21 @@ def create_user(session: Session, actor: Principal | None, data: UserCreate) -> 
 
 
 def update_user(session: Session, actor: Principal, user_id: int, data: UserUpdate) -> User:
-    """Admins change names, passwords, contacts and whether a user may log in; officers the
-    contacts of the users they look after (a user not theirs is not found). Deactivating a user
-    ends every session and token they hold at once."""
+    """Admins change names, passwords, contacts and whether a user may log in. Officers change the
+    contacts of the users they look after (a user not theirs is not found), and manage the
+    accounts they answer for (app.auth.policy.manages_account): a liaison of a unit paired in
+    their region, an officer below them — a new password, deactivation. Deactivating a user
+    or setting a new password ends every session and token they hold at once."""
     user = get_user(session, user_id)
     changes = data.model_dump(exclude_unset=True)
     if not actor.may_manage_users:
         actor.require(actor.is_officer and user.role != Role.admin, "只有系统管理员可以修改用户")
         if not covers_user(session, actor, user):
             raise NotFound(f"用户 {user_id} 不存在")  # outside the officer's scope
-        actor.require(set(changes) <= CONTACTS, "扶贫办工作人员只能修改所辖用户的手机号码和电子邮箱")
+        if not set(changes) <= CONTACTS:
+            actor.require(set(changes) <= CONTACTS | ACCOUNT and manages_account(session, actor, user),
+                          "扶贫办工作人员只能修改所辖用户的手机号码和电子邮箱；重置密码、停用或启用账号限于"
+                          "在本区划结对的单位的联络员和下级扶贫办工作人员")
     if "password" in changes:
         changes["password_hash"] = hash_password(changes.pop("password"))
     update_recorded(session, actor, user, changes, "user", user.id, user.region_code)
@@ -268,6 +280,7 @@ def update_user(session: Session, actor: Principal, user_id: int, data: UserUpda
 
 
 CONTACTS = {"phone", "email"}
+ACCOUNT = {"password", "active"}  # what an officer changes of the accounts it manages
 
 
 def update_own_contacts(session: Session, actor: Principal, data: Contacts) -> User:

@@ -4,16 +4,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
 from app.auth.deps import CurrentPrincipal
-from app.deps import SessionDep, SettingsDep
-from app.errors import Invalid
-from app.imports import jobs, service
+from app.auth.policy import Principal
+from app.config import Settings
+from app.deps import CodePath, SessionDep, SettingsDep
+from app.errors import Conflict, Invalid
+from app.imports import jobs, service, weekly
 from app.imports.models import ImportKind
 from app.imports.policy import require_allowed
 from app.imports.reading import file_format
 from app.imports.templates import KIND_NAMES, template_csv, template_xlsx
-from app.stats.api import FILES, download
+from app.stats.api import FILES, XLSX, WeekQuery, download
 
 router = APIRouter(tags=["imports"])
 
@@ -52,6 +55,51 @@ def checked_upload(file: UploadFile | None) -> UploadFile:
 def get_template(kind: KindPath, _principal: CurrentPrincipal,
                  format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx 或 csv")] = "xlsx") -> Response:
     return template_response(import_kind(kind), format)
+
+
+def checked_uploads(files: list[UploadFile] | None) -> list[UploadFile]:
+    """One or several files, each checked as one import's file is."""
+    if not files:
+        return [checked_upload(None)]
+    for upload in files:
+        checked_upload(upload)
+        file_format(upload.filename)
+    return files
+
+
+@router.get("/counties/{code}/weekly-sheet", summary="下载本县预填的每周填报表（xlsx）", response_class=Response,
+            responses={200: {"description": "每周填报表：每个有效结对一行，计划书的数只读，已预填最近一次填报的累计数",
+                             "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+def county_weekly_sheet(code: CodePath, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+                        week: WeekQuery = None) -> Response:
+    return sheet_response(session, settings, principal, code, week)
+
+
+def sheet_response(session: Session, settings: Settings, principal: Principal, county_code: str | None,
+                   week: str | None) -> Response:
+    found = weekly.weekly_sheet(session, settings, principal, county_code, week)
+    return download(found.content, found.filename, found.ascii_name, "xlsx")
+
+
+@router.post("/imports/weekly-sheet", summary="导入填好的每周填报表（可同时上传多个文件）", max_body_size=UPLOAD_BODY_MAX,
+             responses={409: {"description": "expect 给出的预览与现在的变化不同：未保存，请重新预览"},
+                        422: {"description": "有错误的行：detail 列出每一处（file、row、column、msg），不保存任何数据"}})
+def import_weekly_sheet(session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+                        file: Annotated[list[UploadFile] | None, File(description="一个或多个 .xlsx / .csv")] = None,
+                        dry_run: Annotated[bool, Query(description="只检查并列出变化，不保存")] = False,
+                        expect: Annotated[str | None, Query(max_length=64, description="试导入答复的 digest："
+                                                            "只有变化与之完全相同时才保存")] = None,
+                        ) -> dict[str, Any]:
+    uploads = checked_uploads(file)
+    session.commit()  # the token's transaction: none (on SQLite, no write lock) while the files are read
+    result = weekly.import_sheets(session, settings, principal,
+                                  [weekly.SheetFile(u.filename or "", u.file) for u in uploads],
+                                  dry_run=dry_run, expect=expect)
+    if result.stale:
+        raise Conflict(weekly.STALE)
+    if not result.ok:
+        raise Invalid(result.errors, {"error_count": result.error_count})
+    return result.json()
 
 
 @router.post("/imports/{kind}", summary="导入 .csv 或 .xlsx 文件（全部成功或全部不导入）", max_body_size=UPLOAD_BODY_MAX,

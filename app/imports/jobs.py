@@ -252,7 +252,8 @@ def recover(context: Context) -> list[int]:
 
 def prune(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
     """Ended jobs older than FINISHED_KEPT, and uploads that no open job reads, a day old (their
-    request failed after the file was kept). How many of each went."""
+    request failed after the file was kept, or a preview's files waited in vain for their
+    confirmation). How many of each went."""
     gone = session.execute(delete(ImportJob).where(col(ImportJob.status).not_in(OPEN),
                                                    col(ImportJob.finished_at) < now - FINISHED_KEPT))
     wanted = set(session.scalars(select(ImportJob.upload_path).where(col(ImportJob.status).in_(OPEN))))
@@ -260,7 +261,10 @@ def prune(session: Session, settings: Settings, now: datetime) -> dict[str, int]
     for path in Path(settings.upload_dir).glob("import-*"):
         try:
             if str(path) not in wanted and path.stat().st_mtime < (now - ORPHAN_AFTER).timestamp():
-                path.unlink()
+                if path.is_dir():  # a weekly sheet's preview never confirmed (app.imports.weekly)
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
                 removed += 1
         except OSError:
             continue

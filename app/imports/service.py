@@ -4,18 +4,20 @@ suspicious-data flags apply. One transaction, a savepoint per row so that a bad 
 the rows after it are still checked; any bad row, or a dry run, rolls the whole file back."""
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, BinaryIO
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO, Protocol
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.auth.policy import Principal, pairing_clause
 from app.catalogue import label
-from app.common import TYPED, clock_now, nest, utcnow
+from app.common import TYPED, clock_now, nest, parse_week, utcnow
 from app.config import Settings
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.imports.models import ImportJob, ImportKind, JobStatus
@@ -29,7 +31,7 @@ from app.imports.reading import (
     is_blank,
     open_rows,
 )
-from app.imports.templates import COLUMNS, Column, Header, match_header
+from app.imports.templates import Column, Header, match_header, read_columns
 from app.messages import translate_errors
 from app.pairings.flows import save_plan
 from app.pairings.models import Pairing, PairingCreate, PlanIn
@@ -72,6 +74,10 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return self.error_count == 0
+
+    @property
+    def data_rows(self) -> int:
+        return self.rows
 
     def count(self, created: bool) -> None:
         if created:
@@ -121,7 +127,7 @@ def cell_value(col: Column, raw: object) -> object:
     if text is None:
         return OMIT
     if col.type == "bool":
-        word = text.casefold()
+        word = unicodedata.normalize("NFKC", text).casefold()  # "１" as a Chinese input method types it
         if word in TRUE_WORDS:
             return True
         if word in FALSE_WORDS:
@@ -165,11 +171,18 @@ class Importer:
                  now: datetime):
         self.session, self.settings, self.actor, self.header, self.now = (
             session, settings, actor, header, now)
-        self.columns = [(col, header.positions[col.field]) for col in COLUMNS[self.kind]
+        self.columns = [(col, header.positions[col.field]) for col in self.input_columns()
                         if col.field in header.positions]
         self.seen: dict[object, int] = {}
 
     # -- hooks -------------------------------------------------------------------------------
+    def input_columns(self) -> list[Column]:
+        """The columns whose cells are read (a file may carry others, shown only)."""
+        return read_columns(self.kind)
+
+    def resolve(self, values: Values, found: "RowErrors") -> None:
+        """Fill in what the row names by other means (a report's pairing by village and unit)."""
+
     def key(self, values: Values) -> object | None:
         return None
 
@@ -205,14 +218,15 @@ class Importer:
 
     def check(self, number: int, cells: list[object]) -> tuple[BaseModel, Values] | list[dict[str, Any]]:
         """The row's request and cells, or what is wrong with the row."""
-        found = _RowErrors(self, number)
+        found = RowErrors(self, number)
         values = self._cells(cells, found)
+        self.resolve(values, found)
         data = None if self._repeated(values, found) else self._request(values, found)
         if found.errors or found.refused or data is None:
             return found.errors
         return data, values
 
-    def _cells(self, cells: list[object], found: "_RowErrors") -> Values:
+    def _cells(self, cells: list[object], found: "RowErrors") -> Values:
         """The row's cells as the request's fields; a cell refused here is not checked again."""
         values: Values = {}
         for column, pos in self.columns:
@@ -235,7 +249,7 @@ class Importer:
                                         + ("（其后各列同样没有表头）" if len(cells) > stray + 1 else "")})
         return values
 
-    def _repeated(self, values: Values, found: "_RowErrors") -> bool:
+    def _repeated(self, values: Values, found: "RowErrors") -> bool:
         """Whether an earlier row of the file has the same key (then only that is said)."""
         key = None if found.refused else self.key(values)
         if key is None:
@@ -246,7 +260,7 @@ class Importer:
         found.add(self.key_field, self.duplicate(values, first))
         return True
 
-    def _request(self, values: Values, found: "_RowErrors") -> BaseModel | None:
+    def _request(self, values: Values, found: "RowErrors") -> BaseModel | None:
         """The request model of the row, and what is wrong with it without a trip to the service."""
         data = None
         try:
@@ -288,7 +302,7 @@ class Importer:
         return [self.error(number, self.key_field, CONFLICT)]
 
 
-class _RowErrors:
+class RowErrors:
     """What is wrong with one row: one message a field, and none for a field whose cell was
     already refused."""
 
@@ -395,6 +409,9 @@ class PairingImporter(Importer):
         return True
 
 
+KEYS = ("pairing_id", "week", "village_code", "unit_credit_code")  # what names a row's record, not its body
+
+
 class _PairingRows(Importer):
     """Plans and reports: rows name a pairing. The pairings in the user's scope are read once,
     so a row outside it is refused without a trip to the database; the service checks again."""
@@ -415,7 +432,7 @@ class _PairingRows(Importer):
             raise RowInvalid("pairing_id", f"结对 {pairing_id} 不存在或不在您的管辖范围内")
 
     def body(self, values: Values) -> dict[str, Any]:
-        return nest({k: v for k, v in values.items() if k not in ("pairing_id", "week")})
+        return nest({k: v for k, v in values.items() if k not in KEYS})
 
 
 class PlanImporter(_PairingRows):
@@ -434,7 +451,55 @@ class PlanImporter(_PairingRows):
 
 
 class ReportImporter(_PairingRows):
+    """A row names its pairing by number, or by its village code and unit credit code, which
+    units have at hand (the pairing in force in the row's week)."""
+
     kind, model = ImportKind.reports, ReportIn
+    _codes: dict[tuple[str, str], list[Any]] | None = None
+
+    def resolve(self, values: Values, found: RowErrors) -> None:
+        village, credit = values.get("village_code"), values.get("unit_credit_code")
+        if village is None and credit is None:
+            return
+        found.refused.add("pairing_id")  # whatever is wrong below is said once, not as a missing number too
+        if village is None or credit is None:
+            found.add("unit_credit_code" if credit is None else "village_code",
+                      f"用{label('village_code')}和{label('credit_code')}代替{label('pairing_id')}时，两者都要填写")
+            return
+        village = unicodedata.normalize("NFKC", str(village)).strip()
+        credit = unicodedata.normalize("NFKC", str(credit)).strip().upper()
+        pairing_id = self._pairing_of(village, credit, values.get("week"))
+        given = values.get("pairing_id")
+        if pairing_id is None:
+            found.add("unit_credit_code", f"村 {village} 与统一社会信用代码 {credit} 的帮扶单位没有结对，"
+                                          "或该结对不在您的管辖范围内")
+        elif given is not None and given != pairing_id:
+            found.add("unit_credit_code", f"{label('pairing_id')} {given} 与村 {village}、统一社会信用代码 {credit} "
+                                          f"的结对（编号 {pairing_id}）不符")
+        else:
+            values["pairing_id"] = pairing_id
+            found.refused.discard("pairing_id")
+
+    def _pairing_of(self, village: str, credit: str, week: object) -> int | None:
+        """The pairing of the village and the unit in the caller's scope: the one in force in the
+        week, else the active one (whose save then says what is wrong with the week)."""
+        if self._codes is None:
+            columns: list[Any] = [Pairing.id, Village.code, Unit.credit_code, Pairing.signed_on, Pairing.valid_until,
+                                  Pairing.active, Pairing.ended_on]
+            self._codes = {}
+            for row in self.session.execute(
+                    sa_select(*columns).join(Village, col(Pairing.village_id) == col(Village.id))
+                    .join(Unit, col(Pairing.unit_id) == col(Unit.id)).where(pairing_clause(self.actor))):
+                self._codes.setdefault((row[1], row[2]), []).append(row)
+        found = self._codes.get((village, credit), [])
+        try:
+            monday = parse_week(str(week))
+        except ValueError:
+            monday = None
+        in_force = [p for p in found if monday is not None and p.signed_on <= monday + timedelta(days=6)
+                    and p.valid_until >= monday and (p.active or (p.ended_on is not None and p.ended_on >= monday))]
+        chosen = in_force or [p for p in found if p.active] or found
+        return max(chosen, key=lambda p: (p.signed_on, p.id)).id if chosen else None
 
     def key(self, values: Values) -> object | None:
         if values.get("pairing_id") is None or values.get("week") is None:
@@ -591,8 +656,23 @@ def import_file(
 # --- the record of each import the pages show ------------------------------------------------
 
 
-def finish_job(job: ImportJob, result: ImportResult) -> None:
-    job.processed_rows = job.total_rows = result.rows
+class Outcome(Protocol):
+    """What an import's record keeps of its result (ImportResult, or a weekly sheet's)."""
+
+    created: int
+    updated: int
+    errors: list[dict[str, Any]]
+    error_count: int
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def data_rows(self) -> int: ...
+
+
+def finish_job(job: ImportJob, result: Outcome) -> None:
+    job.processed_rows = job.total_rows = result.data_rows
     job.created, job.updated = result.created, result.updated
     job.errors, job.error_count = result.errors, result.error_count
     job.status = JobStatus.done if result.ok else JobStatus.rejected

@@ -118,7 +118,8 @@ COLUMNS: dict[ImportKind, list[Column]] = {
                example="2020-06-01"),
     ],
     ImportKind.reports: [
-        Column("pairing_id", True, "结对须在您的管辖范围内（信息联络员：本单位的结对）", "12"),
+        Column("pairing_id", rule="结对须在您的管辖范围内（信息联络员：本单位的结对）；不填结对编号时，"
+                                  "可加“村代码”和“统一社会信用代码”两列代替", example="12"),
         Column("week", True, "ISO 周次 YYYY-Www；同一结对同一周再次导入将替换", "2020-W27"),
         Column("funds_arrived_wan", True, "累计数，≥ 0", "20"),
         Column("materials_arrived_wan", True, "累计数，≥ 0", "5"),
@@ -135,11 +136,29 @@ COLUMNS: dict[ImportKind, list[Column]] = {
     ],
 }
 
+# Columns a file may carry beyond the template's: read when present, never in the template.
+ACCEPTED: dict[ImportKind, list[Column]] = {
+    ImportKind.reports: [
+        Column("village_code", rule="与统一社会信用代码一起代替结对编号", example="530102001001"),
+        Column("unit_credit_code", rule="与村代码一起代替结对编号", example="91110108MA01ABCDEN",
+               aliases=(label("credit_code"),)),
+    ],
+}
+
+
+def read_columns(kind: ImportKind) -> list[Column]:
+    """The columns of a kind an import reads: the template's and those accepted beside them."""
+    return COLUMNS[kind] + ACCEPTED.get(kind, [])
+
+
 KIND_NAMES = {ImportKind.villages: "村", ImportKind.units: "帮扶单位", ImportKind.pairings: "结对帮扶协议",
               ImportKind.plans: "结对帮扶计划书", ImportKind.reports: "每周项目进展"}
 ZERO_WIDTH = re.compile("[\ufeff\u200b\u200c\u200d\u2060]")
-# Columns of which at least one must be in the file.
-ONE_OF = {ImportKind.pairings: ("unit_id", "unit_credit_code")}
+# Sets of columns of which one must be in the file whole.
+ONE_OF: dict[ImportKind, tuple[tuple[str, ...], ...]] = {
+    ImportKind.pairings: (("unit_id",), ("unit_credit_code",)),
+    ImportKind.reports: (("pairing_id",), ("village_code", "unit_credit_code")),
+}
 
 
 def _visible(text: object) -> str:
@@ -156,15 +175,16 @@ def normalise(text: object) -> str:
     return folded.casefold()
 
 
-def _index(kind: ImportKind) -> dict[str, Column]:
+def column_index(columns: list[Column]) -> dict[str, Column]:
+    """Each column by every header text that names it (normalised)."""
     found: dict[str, Column] = {}
-    for col in COLUMNS[kind]:
+    for col in columns:
         for name in (col.field, col.label, *col.aliases):
             found[normalise(name)] = col
     return found
 
 
-_INDEX = {kind: _index(kind) for kind in ImportKind}
+_INDEX = {kind: column_index(read_columns(kind)) for kind in ImportKind}
 
 
 @dataclass
@@ -182,7 +202,19 @@ class Header:
 
 def match_header(kind: ImportKind, cells: list[object]) -> tuple[Header, list[dict[str, Any]]]:
     """The header row read against the kind's columns; errors are reported on row 1."""
-    index = _INDEX[kind]
+    header, errors = match_columns(COLUMNS[kind], _INDEX[kind], KIND_NAMES[kind] + "导入模板", cells)
+    groups = ONE_OF.get(kind, ())
+    if groups and not any(all(f in header.positions for f in group) for group in groups):
+        labels = "”或“".join("”与“".join(_label(kind, f) for f in group) for group in groups)
+        some = "其中一列" if all(len(group) == 1 for group in groups) else "其中一种"
+        errors.append(_head_error(_label(kind, groups[0][0]), f"缺少列：须有“{labels}”{some}"))
+    return header, errors
+
+
+def match_columns(columns: list[Column], index: dict[str, Column], sheet_name: str,
+                  cells: list[object]) -> tuple[Header, list[dict[str, Any]]]:
+    """A header row read against `columns` (`index`: their `column_index`); `sheet_name` names
+    the template in messages."""
     texts = [_visible(c) for c in cells]
     while texts and not texts[-1]:
         texts.pop()
@@ -195,24 +227,21 @@ def match_header(kind: ImportKind, cells: list[object]) -> tuple[Header, list[di
             continue
         col = index.get(normalise(text))
         if col is None:
-            errors.append(_head_error(text, f"不能识别的列“{text}”：{KIND_NAMES[kind]}导入模板没有此列，"
+            errors.append(_head_error(text, f"不能识别的列“{text}”：{sheet_name}没有此列，"
                                             "请使用模板中的列名（中文表头或字段名）"))
         elif col.field in positions:
             errors.append(_head_error(text, f"列“{text}”与第 {positions[col.field] + 1} 列"
                                             f"“{shown[col.field]}”是同一列，请只保留一列"))
         else:
             positions[col.field], shown[col.field] = pos, text
-    for col in COLUMNS[kind]:
+    for col in columns:
         if col.required and col.field not in positions:
             errors.append(_head_error(col.label, f"缺少必填列“{col.label}”（字段名 {col.field}）"))
-    if kind in ONE_OF and not any(f in positions for f in ONE_OF[kind]):
-        labels = "”或“".join(_label(kind, f) for f in ONE_OF[kind])
-        errors.append(_head_error(_label(kind, ONE_OF[kind][0]), f"缺少列：须有“{labels}”其中一列"))
     return Header(positions, shown, len(texts)), errors
 
 
 def _label(kind: ImportKind, field: str) -> str:
-    return next(c.label for c in COLUMNS[kind] if c.field == field)
+    return next(c.label for c in read_columns(kind) if c.field == field)
 
 
 def _head_error(column: str, msg: str) -> dict[str, Any]:

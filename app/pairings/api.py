@@ -26,7 +26,7 @@ def create_pairing(data: PairingCreate, session: SessionDep, settings: SettingsD
     pairing = service.create_pairing(session, settings, principal, data)
     session.commit()  # in the thread that took the county's rollup rows (see reports.api.put_report)
     assert pairing.id is not None
-    return service.access_public(pairing_access(session, principal, pairing.id))
+    return service.access_public(session, pairing_access(session, principal, pairing.id))
 
 
 @router.get("/pairings", response_model=Page[PairingPublic])
@@ -39,8 +39,8 @@ def list_pairings(session: SessionDep, principal: CurrentPrincipal, page: PageDe
 
 
 @router.get("/pairings/{pairing_id}", response_model=PairingPublic)
-def get_pairing(pairing: CurrentPairing) -> PairingPublic:
-    return service.access_public(pairing)
+def get_pairing(pairing: CurrentPairing, session: SessionDep) -> PairingPublic:
+    return service.access_public(session, pairing)
 
 
 @router.patch("/pairings/{pairing_id}", response_model=PairingPublic)
@@ -48,7 +48,7 @@ def update_pairing(data: PairingUpdate, pairing: CurrentPairing, session: Sessio
                    settings: SettingsDep) -> PairingPublic:
     service.update_pairing(session, settings, pairing, data)
     session.commit()  # in the thread that took the county's rollup rows (see reports.api.put_report)
-    return service.access_public(pairing)
+    return service.access_public(session, pairing)
 
 
 @router.put("/pairings/{pairing_id}/plan", response_model=PlanOut,

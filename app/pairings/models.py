@@ -47,11 +47,20 @@ class PairingCreate(StrictModel):
     valid_until: date | None = None
 
 
+END_REASON_MAX = 500
+
+
 class PairingUpdate(StrictModel):
     # Partial update: a field left out stays as it is; an explicit null is refused by its type.
     active: bool = None  # type: ignore[assignment]
     valid_until: date = None  # type: ignore[assignment]
     committed_funds_wan: Wan = None  # type: ignore[assignment]
+    # Ending (with `active: false`, or of a pairing already ended): why, and the unit that takes the
+    # village over (接力帮扶, 004 §五(五)4). When that unit has no active pairing with the village,
+    # one is signed on the end date with `successor_committed_funds_wan`.
+    end_reason: str = PydanticField(None, min_length=1, max_length=END_REASON_MAX)  # type: ignore[assignment]
+    successor_unit_id: RowId = None  # type: ignore[assignment]
+    successor_committed_funds_wan: Wan = None  # type: ignore[assignment]
 
 
 class PairingPublic(SQLModel):
@@ -67,6 +76,10 @@ class PairingPublic(SQLModel):
     active: bool
     ended_on: date | None = None
     plan_status: str | None = None
+    end_reason: str | None = None
+    # 接力帮扶: the pairing that took the village over from this one, and the one this took over from.
+    successor_id: int | None = None
+    predecessor_id: int | None = None
 
 
 class PlanStatus(StrEnum):

@@ -1,8 +1,10 @@
 """Pairings (one active per unit and village, at most five units a village) and their plans."""
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.audit.service import record, snapshot, update_recorded
 from app.auth.policy import Principal
@@ -45,19 +47,30 @@ def _n(key: str, brief: bool = False) -> str:
     return found.brief if brief else found.name
 
 
-def to_public(pairing: Pairing, village: Village, unit: Unit, plan_status: str | None) -> PairingPublic:
+def to_public(pairing: Pairing, village: Village, unit: Unit, plan_status: str | None,
+              predecessor_id: int | None = None) -> PairingPublic:
     assert pairing.id is not None and unit.id is not None
     return PairingPublic(
         id=pairing.id, unit_id=unit.id, unit=unit.name, village_code=village.code,
         village=village.name, county_code=village.county_code, signed_on=pairing.signed_on,
         committed_funds_wan=pairing.committed_funds_wan, valid_until=pairing.valid_until,
         active=pairing.active, ended_on=pairing.ended_on, plan_status=plan_status,
+        end_reason=pairing.end_reason, successor_id=pairing.successor_id, predecessor_id=predecessor_id,
     )
 
 
-def access_public(access: PairingAccess) -> PairingPublic:
+def predecessors(session: Session, pairing_ids: list[int]) -> dict[int, int]:
+    """{pairing id: the pairing it took the village over from} (接力帮扶)."""
+    if not pairing_ids:
+        return {}
+    rows = session.exec(select(Pairing.successor_id, Pairing.id)
+                        .where(col(Pairing.successor_id).in_(pairing_ids))).all()
+    return {successor: pid for successor, pid in rows if successor is not None and pid is not None}
+
+
+def access_public(session: Session, access: PairingAccess) -> PairingPublic:
     return to_public(access.pairing, access.village, access.unit,
-                     access.plan.status if access.plan else None)
+                     access.plan.status if access.plan else None, predecessors(session, [access.id]).get(access.id))
 
 
 def plan_statuses(session: Session, pairing_ids: list[int]) -> dict[int, str]:
@@ -80,9 +93,19 @@ def list_pairings(
     if active is not None:
         stmt = stmt.where(Pairing.active == active)
     rows = session.exec(stmt.limit(limit).offset(offset)).all()
-    statuses = plan_statuses(session, [p.id for p, _v, _u in rows if p.id is not None])
-    items = [to_public(p, v, u, statuses.get(p.id or 0)) for p, v, u in rows]
+    ids = [p.id for p, _v, _u in rows if p.id is not None]
+    statuses, before = plan_statuses(session, ids), predecessors(session, ids)
+    items = [to_public(p, v, u, statuses.get(p.id or 0), before.get(p.id or 0)) for p, v, u in rows]
     return items, count(session, stmt)
+
+
+def active_counts(session: Session, village_ids: list[int]) -> dict[int, int]:
+    """{village id: its active pairings}, for the five-units-a-village rule on a page."""
+    if not village_ids:
+        return {}
+    rows = session.exec(select(Pairing.village_id, func.count()).where(
+        col(Pairing.village_id).in_(village_ids), col(Pairing.active)).group_by(col(Pairing.village_id))).all()
+    return dict(rows)
 
 
 def _check_village_capacity(session: Session, village: Village, unit_id: int) -> None:
@@ -131,17 +154,31 @@ def create_pairing(session: Session, settings: Settings, actor: Principal, data:
 
 
 def update_pairing(session: Session, settings: Settings, access: PairingAccess, data: PairingUpdate) -> Pairing:
+    """Extend, correct or end the agreement. Ending may give why and the unit that takes the
+    village over (接力帮扶): its active pairing with the village, or one signed on the end date in
+    the same transaction (the five-unit rule applies to it as to any). Reactivating a pairing
+    ended by mistake forgets why it ended and who took over (the successor's pairing stays)."""
     access.require_edit()
     pairing = access.pairing
     changes = data.model_dump(exclude_unset=True)
+    successor_unit = changes.pop("successor_unit_id", None)
+    successor_funds = changes.pop("successor_committed_funds_wan", None)
     if changes.get("valid_until") and changes["valid_until"] < pairing.signed_on:
         raise Invalid.one(["body", "valid_until"],
                           f"{_n('valid_until')} {changes['valid_until']} 早于{_n('signed_on')} {pairing.signed_on}")
+    ending = changes.get("active") is False or (not pairing.active and changes.get("active") is not True)
+    if not ending:
+        _refuse_end_fields(data, END_FIELDS, MAY_NOT_RESUME)
+    elif successor_unit is None:
+        _refuse_end_fields(data, ("successor_committed_funds_wan",), FUNDS_WITHOUT_SUCCESSOR)
     if changes.get("active") and not pairing.active:
         _check_village_capacity(session, access.village, pairing.unit_id)
-        changes["ended_on"] = None
+        changes.update(ended_on=None, end_reason=None, successor_id=None)
     elif changes.get("active") is False and pairing.active:
         changes["ended_on"] = today(settings)
+    successor = None
+    if successor_unit is not None:
+        successor = _successor_unit(session, access, successor_unit, successor_funds)
     before = rollups.Term.of(pairing)
     update_recorded(session, access.principal, pairing, changes, "pairing", pairing.id, access.county_code)
     if rollups.Term.of(pairing) != before:
@@ -151,7 +188,59 @@ def update_pairing(session: Session, settings: Settings, access: PairingAccess, 
         plan = rollups.plan_vector(session.exec(select(Plan).where(Plan.pairing_id == pairing.id)).first())
         rollups.record_change(session, settings, access.county_code, access.village.province_code,
                               rollups.State(before, plan, marks), rollups.State(rollups.Term.of(pairing), plan, marks))
+    if successor is not None:
+        # After the pairing has ended: it no longer counts among the village's five.
+        taken_over = successor.pairing or create_pairing(session, settings, access.principal, PairingCreate(
+            unit_id=successor.unit_id, village_code=access.village.code,
+            signed_on=pairing.ended_on or today(settings), committed_funds_wan=successor.funds or Decimal(0)))
+        update_recorded(session, access.principal, pairing, {"successor_id": taken_over.id}, "pairing",
+                        pairing.id, access.county_code)
     return pairing
+
+
+END_FIELDS = ("end_reason", "successor_unit_id", "successor_committed_funds_wan")
+MAY_NOT_RESUME = "终止原因和接力帮扶单位只能在终止结对时填写（请同时提交 active: false）"
+FUNDS_WITHOUT_SUCCESSOR = "只有指定接力帮扶单位（successor_unit_id）时才填写接力单位至少投入扶贫资金"
+
+
+def _refuse_end_fields(data: PairingUpdate, names: tuple[str, ...], message: str) -> None:
+    given = [name for name in names if name in data.model_fields_set]
+    if given:
+        raise Invalid([error(["body", name], message) for name in given])
+
+
+@dataclass(frozen=True)
+class _Successor:
+    unit_id: int
+    pairing: Pairing | None  # its active pairing with the village, when it has one
+    funds: Decimal | None
+
+
+def _successor_unit(session: Session, access: PairingAccess, unit_id: int, funds: Decimal | None) -> _Successor:
+    """The unit that takes the village over, checked before anything changes."""
+    pairing, village = access.pairing, access.village
+    if pairing.successor_id is not None:
+        raise Conflict(f"结对 {pairing.id} 已由结对 {pairing.successor_id} 接力帮扶")
+    if unit_id == pairing.unit_id:
+        raise Invalid.one(["body", "successor_unit_id"], "接力帮扶单位不能是终止结对的原帮扶单位")
+    if session.get(Unit, unit_id) is None:
+        raise Invalid.one(["body", "successor_unit_id"], f"帮扶单位 {unit_id} 不存在")
+    current = session.exec(select(Pairing).where(Pairing.village_id == village.id, Pairing.unit_id == unit_id,
+                                                 col(Pairing.active))).first()
+    if current is None:
+        if funds is None:
+            raise Invalid.one(["body", "successor_committed_funds_wan"],
+                              f"接力帮扶单位尚未与村 {village.code}（{village.name}）结对：请填写"
+                              f"{_n('successor_committed_funds_wan')}，将以终止日期签订新的结对", "missing")
+        return _Successor(unit_id, None, funds)
+    if funds is not None:
+        raise Invalid.one(["body", "successor_committed_funds_wan"],
+                          f"接力帮扶单位已与村 {village.code} 结对（结对 {current.id}），不应再填写"
+                          f"{_n('successor_committed_funds_wan')}")
+    taken = session.exec(select(Pairing.id).where(Pairing.successor_id == current.id)).first()
+    if taken is not None:
+        raise Conflict(f"结对 {current.id} 已是结对 {taken} 的接力帮扶")
+    return _Successor(unit_id, current, None)
 
 
 # --- plans ---------------------------------------------------------------------------------

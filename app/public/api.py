@@ -9,6 +9,7 @@ from app.auth.deps import CurrentPrincipal
 from app.common import Page
 from app.deps import PageDep, PathId, SessionDep, SettingsDep
 from app.errors import NotFound
+from app.openapi import answers
 from app.public import service
 from app.public.models import (
     FeatureOut,
@@ -16,8 +17,10 @@ from app.public.models import (
     PublicationCreate,
     PublicationDetail,
     PublicationOut,
+    PublicationPreview,
     PublicCase,
     PublicSummary,
+    WithdrawIn,
 )
 from app.reports.deps import CurrentReport
 from app.reports.models import Report, is_featured
@@ -25,7 +28,7 @@ from app.reports.models import Report, is_featured
 router = APIRouter(tags=["public"])
 
 
-@router.get("/public/summary", response_model=PublicSummary,
+@router.get("/public/summary", response_model=PublicSummary, responses=answers(404),
             summary="信息公开：最新发布月份的分省、分县汇总（无需令牌，不含个人信息）")
 def public_summary(session: SessionDep) -> dict[str, Any]:
     summary = service.public_summary(session)
@@ -45,6 +48,23 @@ def public_cases(session: SessionDep, page: PageDep) -> Page[PublicCase]:
 def publish(data: PublicationCreate, session: SessionDep, settings: SettingsDep,
             principal: CurrentPrincipal) -> Publication:
     return service.publish_month(session, settings, principal, data.month)
+
+
+@router.post("/publications/preview", response_model=PublicationPreview,
+             summary="预览发布：该月将发布的数据（不保存）", responses=answers(403, 422))
+def preview(data: PublicationCreate, session: SessionDep, settings: SettingsDep,
+            principal: CurrentPrincipal) -> PublicationPreview:
+    p = service.preview_month(session, settings, principal, data.month)
+    return PublicationPreview(month=p.month, region_code=p.region_code, week=p.week,
+                              week_start=p.snapshot["week_start"], week_end=p.snapshot["week_end"],
+                              snapshot=p.snapshot)
+
+
+@router.post("/publications/{publication_id}/withdraw", response_model=PublicationOut,
+             summary="撤回发布：公开页面改为显示此前的发布", responses=answers(403, 404, 409, 422))
+def withdraw(publication_id: PathId, data: WithdrawIn, session: SessionDep, settings: SettingsDep,
+             principal: CurrentPrincipal) -> Publication:
+    return service.withdraw_publication(session, settings, principal, publication_id, data.reason)
 
 
 @router.get("/publications", response_model=Page[PublicationOut])

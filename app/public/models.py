@@ -5,18 +5,18 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field as PydanticField
-from pydantic import field_validator
-from sqlalchemy import JSON, Column
+from pydantic import field_validator, model_validator
+from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-from app.common import StrictModel, UtcDateTime, utcnow
+from app.common import REASON_MAX, StrictModel, UtcDateTime, utcnow
 
 MONTH_RE = re.compile(r"[12][0-9]{3}-(0[1-9]|1[0-2])")
 
 
 class Publication(SQLModel, table=True):
-    """A month's figures as published: never edited; publishing the month again adds a row and
-    the newest one is what the public sees."""
+    """A month's figures as published: its figures are never edited; publishing the month again
+    adds a row and the newest one not withdrawn is what the public sees."""
 
     id: int | None = Field(default=None, primary_key=True)
     month: str = Field(max_length=7, index=True)  # "2020-07"
@@ -26,6 +26,10 @@ class Publication(SQLModel, table=True):
     snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     published_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     published_by: int = Field(foreign_key="app_user.id")
+    # A withdrawn publication stays on record (who, when, why); the public sees the one before it.
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    withdrawn_by: int | None = Field(default=None, foreign_key="app_user.id")
+    withdraw_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class PublicationCreate(StrictModel):
@@ -47,10 +51,41 @@ class PublicationOut(SQLModel):
     week: str
     published_at: datetime
     published_by: int
+    withdrawn: bool = False
+    withdrawn_at: datetime | None = None
+    withdrawn_by: int | None = None
+    withdraw_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _withdrawn(self) -> "PublicationOut":
+        self.withdrawn = self.withdrawn_at is not None
+        return self
 
 
 class PublicationDetail(PublicationOut):
     snapshot: dict[str, Any]
+
+
+class PublicationPreview(SQLModel):
+    """What publishing the month would freeze, before anything is stored."""
+
+    month: str
+    region_code: str | None
+    week: str
+    week_start: str
+    week_end: str
+    snapshot: dict[str, Any]
+
+
+class WithdrawIn(StrictModel):
+    reason: str = PydanticField(max_length=REASON_MAX, examples=["数据有误，需更正后重新发布"])
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("请填写撤回原因")
+        return value.strip()
 
 
 # --- what the public endpoints answer: declared field by field, so nothing else can slip out ---

@@ -6,6 +6,8 @@ figures only, and a case carries its story, week, places and unit (an organisati
 liaison, a contact, stationed staff or a user id.
 """
 
+import hashlib
+import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,12 +18,13 @@ from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, col, select
 
 from app.audit.service import record, snapshot
+from app.auth.models import User
 from app.auth.policy import Principal
 from app.catalogue import entry
 from app.codes import Level, ancestor_code
-from app.common import clock_now, count, format_decimal, page_of, parse_week, today, week_of
+from app.common import clock_now, count, format_decimal, local_tz, page_of, parse_week, today, week_of
 from app.config import Settings
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.pairings.models import Pairing, Plan
 from app.public.models import MONTH_RE, Publication, PublicCase
 from app.public.policy import may_read, publications_clause, publisher_region, require_reader
@@ -78,15 +81,27 @@ def week_for_month(settings: Settings, month: str, now: datetime | None = None) 
     raise Invalid.one(["body", "month"], f"月份 {month} {reason}")
 
 
+def publishable_week(settings: Settings, month: str, now: datetime | None = None) -> str:
+    """The week whose table a month's publication shows, once the month has ended (its last day
+    has passed on the campaign clock): a month still running would freeze figures that are still
+    coming in. 422 naming `month` otherwise."""
+    first, last = _month_bounds(month)
+    day = today(settings, now)
+    if first <= day <= last:
+        raise Invalid.one(["body", "month"], f"月份 {month} 尚未结束（月末为 {last.isoformat()}），"
+                                             f"{last + timedelta(days=1):%Y-%m-%d} 起才能发布")
+    return week_for_month(settings, month, now)
+
+
 def publishable_months(settings: Settings, now: datetime | None = None) -> list[tuple[str, str]]:
-    """(month, week) for every month that can be published today, newest first."""
+    """(month, week) for every month that has ended and can be published today, newest first."""
     out, day = [], date(settings.campaign_start.year, settings.campaign_start.month, 1)
     # The campaign's last week may end in the month after the campaign does.
     end = min(settings.campaign_end + timedelta(days=6), today(settings, now))
     while day <= end:
         month = f"{day.year:04d}-{day.month:02d}"
         try:
-            out.append((month, week_for_month(settings, month, now)))
+            out.append((month, publishable_week(settings, month, now)))
         except Invalid:
             pass
         day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
@@ -144,19 +159,58 @@ def build_snapshot(session: Session, week: str, region_code: str | None) -> dict
             "week_end": (monday + timedelta(days=6)).isoformat(), **body}
 
 
-def publish_month(session: Session, settings: Settings, actor: Principal, month: str,
+def preview_month(session: Session, settings: Settings, actor: Principal, month: str,
                   now: datetime | None = None) -> Publication:
-    """Freeze the month's figures as published by the national office or a province."""
+    """The publication the national office or a province would make of the month now: built as
+    publishing builds it, and not stored."""
     region_code = publisher_region(actor)
     now = now or clock_now(settings)
-    week = week_for_month(settings, month, now)
+    week = publishable_week(settings, month, now)
     assert actor.id is not None
-    publication = Publication(month=month, region_code=region_code, week=week,
-                              snapshot={"month": month, **build_snapshot(session, week, region_code)},
-                              published_at=now, published_by=actor.id)
+    return Publication(month=month, region_code=region_code, week=week,
+                       snapshot={"month": month, **build_snapshot(session, week, region_code)},
+                       published_at=now, published_by=actor.id)
+
+
+def figures_digest(publication: Publication) -> str:
+    """A short fingerprint of the figures: the page's confirmation carries the one it previewed,
+    so what is published is what the officer saw."""
+    body = json.dumps(publication.snapshot, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def publish_month(session: Session, settings: Settings, actor: Principal, month: str,
+                  now: datetime | None = None, *, digest: str | None = None) -> Publication:
+    """Freeze the month's figures as published by the national office or a province. `digest`:
+    those previewed; 409 when the figures have changed since."""
+    publication = preview_month(session, settings, actor, month, now)
+    if digest is not None and digest != figures_digest(publication):
+        raise Conflict("预览之后数据有变化，请核对新的预览后重新确认发布")
     session.add(publication)
     session.flush()
     record(session, actor, "create", "publication", publication.id,
+           after=snapshot(publication, PUBLICATION_LEAVE_OUT), region_code=publication.region_code)
+    return publication
+
+
+def withdraw_publication(session: Session, settings: Settings, actor: Principal, publication_id: int,
+                         reason: str, now: datetime | None = None) -> Publication:
+    """Withdraw a publication, by whoever may publish it (the national office its own, a province
+    its own): it stays on record, marked, and the public sees the one before it."""
+    region_code = publisher_region(actor)  # 403 for anyone who may not publish
+    publication = get_publication(session, actor, publication_id)
+    if publication.region_code != region_code:
+        raise Forbidden("只能撤回本级发布的信息公开数据：全国发布由国务院扶贫办撤回，各省发布由本省扶贫办撤回")
+    if publication.withdrawn_at is not None:
+        raise Conflict(f"发布记录 {publication_id} 已于 "
+                       f"{publication.withdrawn_at.astimezone(local_tz(settings)):%Y-%m-%d %H:%M} 撤回")
+    before = snapshot(publication, PUBLICATION_LEAVE_OUT)
+    assert actor.id is not None
+    publication.withdrawn_at = now or clock_now(settings)
+    publication.withdrawn_by = actor.id
+    publication.withdraw_reason = reason
+    session.flush()
+    record(session, actor, "withdraw", "publication", publication.id, before=before,
            after=snapshot(publication, PUBLICATION_LEAVE_OUT), region_code=region_code)
     return publication
 
@@ -175,6 +229,16 @@ def list_publications(session: Session, actor: Principal, limit: int,
     return page_of(session, stmt, limit, offset)
 
 
+def publishers(session: Session, publications: list[Publication]) -> dict[int, str]:
+    """The names of the officers who published or withdrew these publications (officers read
+    them on the publish page; the public never does)."""
+    ids = {p.published_by for p in publications} | {p.withdrawn_by for p in publications if p.withdrawn_by}
+    if not ids:
+        return {}
+    return {uid: name for uid, name in session.exec(
+        select(User.id, User.display_name).where(col(User.id).in_(ids))) if uid is not None}
+
+
 def get_publication(session: Session, actor: Principal, publication_id: int) -> Publication:
     publication = session.get(Publication, publication_id)
     if publication is None or not may_read(actor, publication):
@@ -186,7 +250,7 @@ def get_publication(session: Session, actor: Principal, publication_id: int) -> 
 
 
 def _key(p: Any) -> tuple[str, datetime, int]:
-    return (p.month, p.published_at, p.id)
+    return (p.month, p.published_at, p.id or 0)  # a preview, not stored, has no id yet
 
 
 def _dated(p: Publication) -> dict[str, Any]:
@@ -194,46 +258,89 @@ def _dated(p: Publication) -> dict[str, Any]:
             "week_end": p.snapshot.get("week_end"), "published_at": p.published_at}
 
 
-def public_summary(session: Session) -> dict[str, Any] | None:
-    """The latest national publication, with each province replaced by its own latest
-    publication where that is newer; None when nothing has been published."""
+# A withdrawn publication is never public: every query of what the public sees has this.
+VISIBLE = col(Publication.withdrawn_at).is_(None)
+
+
+def summary_of(national: Publication | None, own: list[Publication]) -> dict[str, Any] | None:
+    """What the public page shows of a national publication and the provinces' own: a province's
+    own replaces its part of the national one where it is newer."""
+    if national is None and not own:
+        return None
+    provinces: dict[str, dict[str, Any]] = {}
+    if national is not None:
+        for p in national.snapshot.get("provinces", []):
+            provinces[p["code"]] = {**p, **_dated(national), "source": "national"}
+    for publication in own:
+        code = publication.region_code
+        assert code is not None
+        if national is not None and _key(publication) <= _key(national):
+            continue
+        region = publication.snapshot.get("region") or {"code": code, "name": code}
+        provinces[code] = {"code": code, "name": region["name"], **publication.snapshot["total"],
+                           "counties": publication.snapshot.get("counties", []), **_dated(publication),
+                           "source": "province"}
+    newest = max(_key(p) for p in ([national] if national is not None else []) + own)
+    return {
+        "month": newest[0],
+        "national": None if national is None else {**_dated(national), "total": national.snapshot["total"]},
+        "provinces": [provinces[code] for code in sorted(provinces)],
+        "figures": [{"key": key, "label": label} for key, label, _kind in FIGURES],
+    }
+
+
+def _latest_public(session: Session) -> tuple[Publication | None, dict[str, tuple[str, datetime, int]]]:
+    """The newest national publication not withdrawn, and the key of each province's newest own."""
     national = session.exec(
-        select(Publication).where(col(Publication.region_code).is_(None)).order_by(*_newest_first()).limit(1)
+        select(Publication).where(col(Publication.region_code).is_(None), VISIBLE)
+        .order_by(*_newest_first()).limit(1)
     ).first()
     # Only the keys of the province publications: their snapshots load for the winners only.
     latest: dict[str, tuple[str, datetime, int]] = {}
     for pid, code, month, published_at in session.exec(
         select(Publication.id, Publication.region_code, Publication.month, Publication.published_at)
-        .where(col(Publication.region_code).is_not(None))
+        .where(col(Publication.region_code).is_not(None), VISIBLE)
     ):
         assert code is not None and pid is not None
         key = (month, published_at, pid)
         if code not in latest or key > latest[code]:
             latest[code] = key
-    if national is None and not latest:
-        return None
+    return national, latest
 
-    provinces: dict[str, dict[str, Any]] = {}
-    if national is not None:
-        for p in national.snapshot.get("provinces", []):
-            provinces[p["code"]] = {**p, **_dated(national), "source": "national"}
+
+def public_summary(session: Session, preview: Publication | None = None) -> dict[str, Any] | None:
+    """The latest national publication not withdrawn, with each province replaced by its own
+    latest where that is newer; None when nothing (or only what was withdrawn) has been published.
+    `preview`: a publication not stored, counted in as if it had just been published."""
+    national, latest = _latest_public(session)
+    own: dict[str, Publication] = {}
+    if preview is not None and preview.region_code is None:
+        if national is None or _key(preview) > _key(national):
+            national = preview
+    elif preview is not None and preview.region_code is not None:
+        code = preview.region_code
+        if code not in latest or _key(preview) > latest[code]:
+            latest.pop(code, None)
+            own[code] = preview
     for code, key in latest.items():
-        if national is not None and key <= _key(national):
-            continue
-        own = session.get(Publication, key[2])
-        assert own is not None
-        region = own.snapshot.get("region") or {"code": code, "name": code}
-        provinces[code] = {"code": code, "name": region["name"], **own.snapshot["total"],
-                           "counties": own.snapshot.get("counties", []), **_dated(own),
-                           "source": "province"}
-    rows = [provinces[code] for code in sorted(provinces)]
-    newest = max(([_key(national)] if national is not None else []) + list(latest.values()))
-    return {
-        "month": newest[0],
-        "national": None if national is None else {**_dated(national), "total": national.snapshot["total"]},
-        "provinces": rows,
-        "figures": [{"key": key, "label": label} for key, label, _kind in FIGURES],
-    }
+        if national is None or key > _key(national):
+            publication = session.get(Publication, key[2])
+            assert publication is not None
+            own[code] = publication
+    return summary_of(national, list(own.values()))
+
+
+def shown_instead(session: Session, preview: Publication) -> tuple[str, datetime] | None:
+    """(month, published_at) of what the public page would go on showing for the preview's region
+    because it is newer (a later month already published), or None when the preview would show."""
+    national, latest = _latest_public(session)
+    newer = [_key(national)] if national is not None else []
+    if preview.region_code is not None and preview.region_code in latest:
+        newer.append(latest[preview.region_code])
+    best = max(newer, default=None)
+    if best is None or best < _key(preview):
+        return None
+    return best[0], best[1]
 
 
 # --- featured case stories (典型案例) --------------------------------------------------------

@@ -1,7 +1,6 @@
 """Pages of public disclosure: the public page (no login) with its tables and bar charts, the
 featured cases, the officers' publish page, and the county's feature button on a weekly report."""
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -11,12 +10,12 @@ from sqlmodel import Session
 
 from app.auth.deps import MaybePrincipal, PagePrincipal
 from app.auth.policy import Principal
-from app.common import LIMIT_DEFAULT, parse_week, today
+from app.common import LIMIT_DEFAULT
 from app.config import Settings
-from app.deps import SessionDep, SettingsDep
-from app.errors import Invalid
+from app.deps import PathId, SessionDep, SettingsDep
+from app.errors import Conflict, Invalid
 from app.public import service
-from app.public.models import PublicationCreate
+from app.public.models import Publication, PublicationCreate, WithdrawIn
 from app.public.policy import publisher_region
 from app.regions.service import region_names
 from app.reports.deps import PageReport
@@ -72,18 +71,23 @@ def _charts(rows: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
 # --- the public pages -----------------------------------------------------------------------
 
 
-@router.get("/public")
-def public_page(request: Request, session: SessionDep, _principal: MaybePrincipal) -> Response:
-    summary = service.public_summary(session)
-    cases, total = service.public_cases(session, CASES_ON_SUMMARY)
-    context: dict[str, Any] = {"title": "信息公开", "summary": summary, "cases": cases,
-                               "cases_total": total, "figures": service.FIGURES,
-                               "month_label": month_label}
+def summary_context(summary: dict[str, Any] | None) -> dict[str, Any]:
+    """What templates/public/_summary.html draws a summary with: on the public page, and as the
+    publish page's preview of it."""
+    context: dict[str, Any] = {"summary": summary, "figures": service.FIGURES, "month_label": month_label}
     if summary is not None:
         context["charts"] = _charts(summary["provinces"], "各省")
-        context["county_charts"] = {p["code"]: _charts(p["counties"], "各县")
-                                    for p in summary["provinces"]}
-    return render(request, "public/summary.html", context)
+        context["county_charts"] = {p["code"]: _charts(p["counties"], "各县") for p in summary["provinces"]}
+    return context
+
+
+@router.get("/public")
+def public_page(request: Request, session: SessionDep, _principal: MaybePrincipal) -> Response:
+    cases, total = service.public_cases(session, CASES_ON_SUMMARY)
+    return render(request, "public/summary.html", {
+        "title": "信息公开", "cases": cases, "cases_total": total,
+        **summary_context(service.public_summary(session)),
+    })
 
 
 @router.get("/public/cases")
@@ -99,25 +103,50 @@ def cases_page(request: Request, session: SessionDep, _principal: MaybePrincipal
 # --- publishing (national and province officers) --------------------------------------------
 
 
+def _preview(session: Session, publication: Publication, publications: list[Publication]) -> dict[str, Any]:
+    """The preview of a publication not yet stored: its figures drawn as the public page draws
+    them, the week they come from, and what publishing it would replace or not."""
+    instead = service.shown_instead(session, publication)
+    if instead is None:
+        summary = service.public_summary(session, publication)
+    else:  # the public page would go on showing a newer month: the preview shows its own figures
+        alone = publication.region_code is not None
+        summary = service.summary_of(None if alone else publication, [publication] if alone else [])
+    earlier = next((p for p in publications if p.month == publication.month and p.withdrawn_at is None
+                    and p.region_code == publication.region_code), None)
+    return {"preview": publication, "digest": service.figures_digest(publication), "earlier": earlier,
+            "instead": instead, "open_code": publication.region_code, **summary_context(summary)}
+
+
 def _publish_page(request: Request, session: Session, settings: Settings, principal: Principal, *,
                   values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                  notice: str | None = None, status_code: int = 200) -> Response:
+                  notice: str | None = None, warning: str | None = None, preview: Publication | None = None,
+                  withdraw: tuple[int, str, str] | None = None, status_code: int = 200) -> Response:
+    """The publish page: the month to publish, its preview and confirmation, and the record of
+    publications with their withdrawal. `withdraw`: (publication id, reason typed, its error)."""
     region = publisher_region(principal)  # 403 for anyone who may not publish
     publications, _total = service.list_publications(session, principal, LIMIT_DEFAULT, 0)
     names = region_names(session, {p.region_code for p in publications if p.region_code}
                          | ({region} if region else set()))
-    day = today(settings)
-    # (month, week, whether that week is over): a running week's figures are still coming in.
-    months = [(m, w, parse_week(w) + timedelta(days=6) < day) for m, w in service.publishable_months(settings)]
+    months = service.publishable_months(settings)
     if not values:
-        # Offer the newest month whose week is over.
-        values = {"month": next((m for m, _w, over in months if over), months[0][0] if months else "")}
-    return render(request, "public/publish.html", {
-        "title": "信息公开发布", "months": months,
+        values = {"month": preview.month if preview is not None else (months[0][0] if months else "")}
+    context: dict[str, Any] = {
+        "title": "信息公开发布", "months": months, "region": region,
         "region_name": names.get(region) if region else None, "names": names,
+        "people": service.publishers(session, publications),
         "publications": publications, "values": values, "errors": errors or {},
-        "notice": notice, "month_label": month_label,
-    }, status_code=status_code)
+        "notice": notice, "warning": warning, "month_label": month_label,
+        "withdraw": withdraw or (0, "", ""),
+    }
+    if preview is not None:
+        context.update(_preview(session, preview, publications))
+    return render(request, "public/publish.html", context, status_code=status_code)
+
+
+def _month_form(session: Session, settings: Settings, principal: Principal, month: str) -> Publication:
+    data = validate(PublicationCreate, {"month": month.strip()})
+    return service.preview_month(session, settings, principal, data.month)
 
 
 @router.get("/publications")
@@ -126,18 +155,53 @@ def publish_page(request: Request, session: SessionDep, settings: SettingsDep,
     return _publish_page(request, session, settings, principal)
 
 
+@router.get("/publications/preview")
+def preview_page(request: Request, session: SessionDep, settings: SettingsDep, principal: PagePrincipal,
+                 month: Annotated[str, Query(max_length=20)] = "") -> Response:
+    publisher_region(principal)  # 403 before a month is looked at
+    try:
+        preview = _month_form(session, settings, principal, month)
+    except Invalid as exc:
+        return _publish_page(request, session, settings, principal, values={"month": month},
+                             errors=error_map(exc.errors), status_code=422)
+    return _publish_page(request, session, settings, principal, preview=preview)
+
+
 @router.post("/publications")
 def publish(request: Request, session: SessionDep, settings: SettingsDep, principal: PagePrincipal,
-            month: Annotated[str, Form()] = "") -> Response:
+            month: Annotated[str, Form()] = "", digest: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """Publishes only what was previewed: a form without the preview's digest gets the preview."""
+    publisher_region(principal)
     try:
+        if not digest:
+            return _publish_page(request, session, settings, principal,
+                                 preview=_month_form(session, settings, principal, month),
+                                 warning="请核对以下预览，确认无误后再点击“确认发布”")
         data = validate(PublicationCreate, {"month": month.strip()})
-        publication = service.publish_month(session, settings, principal, data.month)
+        publication = service.publish_month(session, settings, principal, data.month, digest=digest)
     except Invalid as exc:
         session.rollback()
         return _publish_page(request, session, settings, principal, values={"month": month},
                              errors=error_map(exc.errors), status_code=422)
+    except Conflict as exc:
+        session.rollback()
+        return _publish_page(request, session, settings, principal, warning=str(exc), status_code=409,
+                             preview=_month_form(session, settings, principal, month))
     return _publish_page(request, session, settings, principal, notice=(
         f"已发布 {month_label(publication.month)} 信息公开数据（按 {publication.week} 周统计表）"))
+
+
+@router.post("/publications/{publication_id}/withdraw")
+def withdraw(publication_id: PathId, request: Request, session: SessionDep, settings: SettingsDep,
+             principal: PagePrincipal, reason: Annotated[str, Form()] = "") -> Response:
+    try:
+        data = validate(WithdrawIn, {"reason": reason})
+    except Invalid as exc:
+        return _publish_page(request, session, settings, principal, status_code=422,
+                             withdraw=(publication_id, reason, error_map(exc.errors).get("reason", "")))
+    publication = service.withdraw_publication(session, settings, principal, publication_id, data.reason)
+    return _publish_page(request, session, settings, principal, notice=(
+        f"已撤回 {month_label(publication.month)} 的发布，公开页面改为显示此前的发布"))
 
 
 # --- the county's feature button on the weekly report page ----------------------------------

@@ -12,7 +12,8 @@ from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.catalogue import label
-from app.common import Count, Money, StrictModel, UtcDateTime, Wan, WanOut, format_decimal, utcnow
+from app.common import Count, Money, RowId, StrictModel, UtcDateTime, Wan, WanOut, format_decimal, utcnow
+from app.errors import Invalid
 
 
 class ReportStatus(StrEnum):
@@ -191,3 +192,39 @@ def is_featured(report: Report | None) -> bool:
     if report is None or report.featured_at is None or not report.story_body:
         return False
     return report.featured_at >= report.submitted_at
+
+
+# At most a county's pairings, several times over: a bulk approve names each once.
+BULK_MAX = 1000
+
+
+class BulkApproveIn(StrictModel):
+    """Approve many of a county's reports of one week at once: the pairings named, or every
+    pairing whose report has no open flag. `as_of`: when the caller looked at the figures (the
+    review page sends when it was shown); a report re-sent after it is skipped, not approved
+    unseen."""
+
+    pairing_ids: list[RowId] | None = PydanticField(None, min_length=1, max_length=BULK_MAX)
+    all_without_open_flags: bool | None = None
+    as_of: AwareDatetime | None = None
+
+    def selected(self) -> list[int] | None:
+        """The pairings named, or None for all without open flags; exactly one of the two."""
+        if self.pairing_ids is not None and self.all_without_open_flags:
+            raise Invalid.one(["body", "all_without_open_flags"],
+                              "pairing_ids（所选结对）与 all_without_open_flags 只能给出其中一个")
+        if self.pairing_ids is None and not self.all_without_open_flags:
+            raise Invalid.one(["body", "pairing_ids"],
+                              "请给出 pairing_ids（所选结对），或 all_without_open_flags: true（全部无存疑数据的周报）")
+        return self.pairing_ids
+
+
+class BulkSkipped(SQLModel):
+    pairing_id: int
+    reason: str
+
+
+class BulkApproveOut(SQLModel):
+    approved: int
+    approved_pairing_ids: list[int]
+    skipped: list[BulkSkipped]

@@ -1,21 +1,25 @@
 """Weekly reports: the week rules, the cumulative-decrease rule, lateness, idempotent replace and
 the county's review states."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, and_, col, func, or_, select
 
 from app.audit.service import record, snapshot
+from app.auth.policy import Principal
 from app.common import check_week, chunked, clock_now, page_of, parse_week, utcnow, week_deadline
 from app.config import Settings
 from app.errors import Conflict, Invalid
 from app.notices import service as notices
-from app.pairings.policy import REPORT_WRITE
+from app.pairings.models import Pairing
+from app.pairings.policy import REPORT_WRITE, not_found, pairing_accesses
+from app.regions.models import Village
 from app.reports.models import Report, ReportIn, ReportStatus, decreases
-from app.reports.policy import ReportAccess
+from app.reports.policy import ReportAccess, lock_message, week_lock
+from app.review.models import Flag, FlagStatus
 from app.rollups.service import Mark, mark
 from app.stats.models import Submission, SubmissionStatus
 from app.units.service import liaisons_of
@@ -191,8 +195,93 @@ def _review(session: Session, access: ReportAccess, allowed: tuple[ReportStatus,
     return report
 
 
-def approve_report(session: Session, access: ReportAccess) -> Report:
-    return _review(session, access, (ReportStatus.submitted,), ReportStatus.approved)
+def approve_report(session: Session, access: ReportAccess, now: datetime | None = None) -> Report:
+    return _review(session, access, (ReportStatus.submitted,), ReportStatus.approved, now=now)
+
+
+class Skip(NamedTuple):
+    """A pairing a bulk approve left as it was, and why; `waiting`: its report still waits for
+    review (open flags, or re-sent since the page was shown), rather than having nothing to
+    approve."""
+
+    pairing_id: int
+    reason: str
+    waiting: bool = False
+
+
+@dataclass
+class BulkApproval:
+    """What approving many reports at once did: the reports approved, and each pairing left as it
+    was with the reason, in the order asked."""
+
+    approved: list[Report] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+
+def _county_candidates(session: Session, county_code: str, week: str) -> list[int]:
+    """Every pairing a county's "approve all" looks at: those in force (a missing report is
+    skipped as such) and any ended pairing that reported the week."""
+    reported = select(Report.pairing_id).where(Report.week == week)
+    return [pid for pid in session.exec(
+        select(col(Pairing.id)).join(Village, col(Pairing.village_id) == col(Village.id))
+        .where(Village.county_code == county_code,
+               or_(col(Pairing.active), col(Pairing.id).in_(reported)))
+        .order_by(col(Village.code), col(Pairing.signed_on), col(Pairing.id))) if pid is not None]
+
+
+def approve_many(session: Session, principal: Principal, county_code: str, week: str,
+                 pairing_ids: Sequence[int] | None, as_of: datetime | None = None,
+                 now: datetime | None = None) -> BulkApproval:
+    """Approve the county's reports of `week` for the pairings named (None: every pairing of the
+    county), each as `approve_report` approves one (the same checks, each audited), in the
+    caller's one transaction. Skipped, with the reason: a pairing not found in the caller's scope
+    or not of this county, a report missing, already approved or returned, one with an open
+    flag, and one re-sent after `as_of`. A submitted (locked) week is refused whole (409).
+
+    The pairings are locked first, as a liaison's save locks its pairing (and on SQLite the
+    request holds the one write lock), so each report and its flags are read as the last save
+    left them: a report re-sent while this runs is judged by its new figures and flags, never
+    approved on what was read before."""
+    principal.require(principal.reviews, "只有县扶贫办工作人员可以审核计划书和周报")
+    lock = week_lock(session, county_code, week)
+    if lock is not None:
+        raise Conflict(lock_message(lock, week))
+    wanted = list(dict.fromkeys(pairing_ids)) if pairing_ids is not None else \
+        _county_candidates(session, county_code, week)
+    accesses = pairing_accesses(session, principal, wanted, lock=True)
+    mine = [pid for pid, access in accesses.items() if access.county_code == county_code]
+    reports: dict[int, Report] = {}
+    flagged: dict[int, list[str]] = {}
+    for ids in chunked(sorted(mine)):
+        reports.update((r.pairing_id, r) for r in session.exec(
+            select(Report).where(col(Report.pairing_id).in_(ids), Report.week == week)
+            .with_for_update().execution_options(populate_existing=True)))
+        for pid, rule in session.exec(
+                select(Flag.pairing_id, Flag.rule).where(col(Flag.pairing_id).in_(ids), Flag.week == week,
+                                                        Flag.status == FlagStatus.open).order_by(col(Flag.rule))):
+            flagged.setdefault(pid, []).append(rule)
+    done = BulkApproval()
+    for pid in wanted:
+        access = accesses.get(pid)
+        report = reports.get(pid)
+        if access is None:
+            done.skipped.append(Skip(pid, not_found(pid).message))
+        elif access.county_code != county_code:
+            done.skipped.append(Skip(pid, f"结对 {pid} 不在本县（{county_code}）"))
+        elif report is None:
+            done.skipped.append(Skip(pid, f"{week} 本周未报"))
+        elif report.status == ReportStatus.approved:
+            done.skipped.append(Skip(pid, "已审核通过"))
+        elif report.status == ReportStatus.returned:
+            done.skipped.append(Skip(pid, "已退回，待联络员重新报送"))
+        elif pid in flagged:
+            rules = "、".join(dict.fromkeys(flagged[pid]))
+            done.skipped.append(Skip(pid, f"有 {len(flagged[pid])} 条待核实的存疑数据（{rules}），请先核实", True))
+        elif as_of is not None and report.submitted_at > as_of:
+            done.skipped.append(Skip(pid, "打开审核页面之后又重新报送过，请查看新数据后再审核", True))
+        else:
+            done.approved.append(approve_report(session, ReportAccess(access, week, report, lock), now))
+    return done
 
 
 def return_report(session: Session, settings: Settings, access: ReportAccess, reason: str) -> Report:

@@ -7,8 +7,9 @@ from app.audit.service import list_events
 from app.auth.deps import CurrentPrincipal
 from app.common import Page
 from app.deps import PageDep, PathId, QueryId, SessionDep
+from app.openapi import answers
 from app.review import service
-from app.review.models import FlagOut, FlagResolve, FlagStatus
+from app.review.models import FlagOut, FlagResolve, FlagSkipped, FlagsResolve, FlagsResolved, FlagStatus
 from app.review.policy import flag_access
 
 router = APIRouter(tags=["review"])
@@ -21,6 +22,16 @@ def list_flags(session: SessionDep, principal: CurrentPrincipal, page: PageDep,
     flags, total = service.list_flags(session, principal, county_code, status, pairing_id, week,
                                       page.limit, page.offset)
     return Page(items=[service.flag_out(f) for f in flags], total=total)
+
+
+@router.post("/flags/resolve", response_model=FlagsResolved, summary="批量处理同一规则的存疑数据",
+             responses=answers(403, 404, 422))
+def resolve_flags(data: FlagsResolve, session: SessionDep, principal: CurrentPrincipal) -> FlagsResolved:
+    """Flags of one rule resolved with one resolution and note; those resolved meanwhile are
+    listed in `skipped`."""
+    resolved, skipped = service.resolve_flags(session, principal, data)
+    return FlagsResolved(resolved=len(resolved), flags=[service.flag_out(f) for f in resolved],
+                         skipped=[FlagSkipped(flag_id=i, reason=why) for i, why in skipped])
 
 
 @router.post("/flags/{flag_id}/resolve", response_model=FlagOut)

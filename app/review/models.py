@@ -8,7 +8,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from app.common import StrictModel, UtcDateTime, utcnow
+from app.common import RowId, StrictModel, UtcDateTime, utcnow
 
 
 class FlagStatus(StrEnum):
@@ -69,3 +69,20 @@ class FlagResolve(StrictModel):
 # What each rule is about, as the review queue names it.
 RULE_NAMES = {"S1": "计划全为零", "S2": "帮扶人数过多", "S3": "到位资金过大", "S4": "人均投入异常",
               "S5": "完成数远超计划", "S6": "累计数减少"}
+
+
+class FlagsResolve(FlagResolve):
+    """Several flags of one rule resolved together, with one resolution and one note."""
+
+    flag_ids: list[RowId] = PydanticField(min_length=1, max_length=1000)
+
+
+class FlagSkipped(SQLModel):
+    flag_id: int
+    reason: str
+
+
+class FlagsResolved(SQLModel):
+    resolved: int
+    flags: list[FlagOut]
+    skipped: list[FlagSkipped]

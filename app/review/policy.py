@@ -17,6 +17,10 @@ def flags_in_scope(principal: Principal) -> SelectOfScalar[Flag]:
             .join(Village, col(Pairing.village_id) == col(Village.id)).where(pairing_clause(principal)))
 
 
+def require_resolver(principal: Principal) -> None:
+    principal.require(principal.reviews, "只有县扶贫办工作人员可以审核计划书和周报")
+
+
 @dataclass(frozen=True)
 class FlagAccess:
     principal: Principal
@@ -27,7 +31,7 @@ class FlagAccess:
         return self.principal.reviews
 
     def require_resolve(self) -> None:
-        self.principal.require(self.may_resolve, "只有县扶贫办工作人员可以审核计划书和周报")
+        require_resolver(self.principal)
 
 
 def flag_access(session: Session, principal: Principal, flag_id: int) -> FlagAccess:

@@ -12,9 +12,9 @@ from app.audit.service import Actor, record, snapshot
 from app.auth.policy import Principal
 from app.common import chunked, page_of, utcnow
 from app.config import Settings
-from app.errors import Conflict
-from app.review.models import Flag, FlagOut, FlagResolve, FlagStatus
-from app.review.policy import FlagAccess, flags_in_scope
+from app.errors import Conflict, Invalid, NotFound
+from app.review.models import FLAG_STATUS_LABELS, Flag, FlagOut, FlagResolve, FlagsResolve, FlagStatus
+from app.review.policy import FlagAccess, flags_in_scope, require_resolver
 from app.review.rules import Finding, plan_findings, report_findings
 
 if TYPE_CHECKING:
@@ -171,3 +171,31 @@ def resolve_flag(session: Session, access: FlagAccess, data: FlagResolve) -> Fla
     record(session, actor, "state", "flag", flag.id, before=before, after=snapshot(flag),
            region_code=flag.county_code)
     return flag
+
+
+def resolve_flags(session: Session, principal: Principal, data: FlagsResolve) -> tuple[list[Flag], list[tuple[int, str]]]:
+    """Several flags of one rule resolved with one note, each as `resolve_flag` resolves one (and
+    audited so): (the flags resolved, (flag id, reason) of those already resolved meanwhile). An id
+    not found in scope is 404 and flags of different rules 422, before anything changes. The flags
+    are read under lock: a liaison's save that answers a flag meanwhile is waited for and seen."""
+    require_resolver(principal)
+    wanted = list(dict.fromkeys(data.flag_ids))
+    found: dict[int, Flag] = {}
+    for ids in chunked(sorted(wanted)):
+        found.update((f.id, f) for f in session.exec(
+            flags_in_scope(principal).where(col(Flag.id).in_(ids)).order_by(col(Flag.id))
+            .with_for_update(of=Flag).execution_options(populate_existing=True)) if f.id is not None)
+    if missing := [i for i in wanted if i not in found]:
+        raise NotFound(f"存疑数据 {'、'.join(map(str, missing))} 不存在或不在您的管辖范围内")
+    if len(rules := sorted({f.rule for f in found.values()})) > 1:
+        raise Invalid.one(["body", "flag_ids"], f"一次只能处理同一规则的存疑数据，所选包含 {'、'.join(rules)}")
+    one = FlagResolve(resolution=data.resolution, note=data.note)
+    resolved: list[Flag] = []
+    skipped: list[tuple[int, str]] = []
+    for flag_id in wanted:
+        flag = found[flag_id]
+        if flag.status != FlagStatus.open:
+            skipped.append((flag_id, f"已处理（{FLAG_STATUS_LABELS[FlagStatus(flag.status)]}）"))
+        else:
+            resolved.append(resolve_flag(session, FlagAccess(principal, flag), one))
+    return resolved, skipped

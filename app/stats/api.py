@@ -4,7 +4,7 @@ JSON, CSV or xlsx, and the county's submissions of its weekly table."""
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 
@@ -12,9 +12,11 @@ from app.auth.deps import CurrentPrincipal
 from app.common import ReasonIn, check_week, clock_now
 from app.deps import WEEK_PATTERN, CodePath, SessionDep, SettingsDep, WeekPath
 from app.openapi import answers
+from app.reports import service as reports
+from app.reports.models import BulkApproveIn, BulkApproveOut, BulkSkipped
 from app.stats import export, flows, service
 from app.stats.deps import CurrentCounty
-from app.stats.models import Submission, SubmissionDetail, SubmissionOut
+from app.stats.models import Submission, SubmissionDetail, SubmissionOut, SubmitIn
 
 router = APIRouter(tags=["stats"])
 
@@ -128,14 +130,48 @@ def remind_county(week: WeekPath, county: CurrentCounty, session: SessionDep,
     return {"queued": reminded}
 
 
+@router.post("/counties/{code}/reports/{week}/approve", response_model=BulkApproveOut, tags=["reports"],
+             summary="批量审核通过本县本周的周报", responses=answers(403, 404, 409, 422))
+def approve_reports(week: WeekPath, data: BulkApproveIn, county: CurrentCounty, session: SessionDep,
+                    settings: SettingsDep) -> BulkApproveOut:
+    """`pairing_ids`, or `all_without_open_flags: true` (exactly one). Pairings not approved are
+    listed in `skipped` with the reason, one of: not found in your scope (an id of another county
+    is skipped like an unknown one, not answered 404, so one stale id does not undo the rest),
+    not reported this week, already approved, returned, open flags, or re-sent after `as_of`."""
+    check_week(settings, week)
+    done = reports.approve_many(session, county.principal, county.code, week, data.selected(), data.as_of)
+    return BulkApproveOut(approved=len(done.approved), approved_pairing_ids=[r.pairing_id for r in done.approved],
+                          skipped=[BulkSkipped(pairing_id=skip.pairing_id, reason=skip.reason) for skip in done.skipped])
+
+
 # --- submissions -----------------------------------------------------------------------------
 
 
-@router.post("/counties/{code}/submissions/{week}", response_model=SubmissionDetail,
-             status_code=status.HTTP_201_CREATED, tags=["review"])
-def submit_week(week: WeekPath, county: CurrentCounty, session: SessionDep, settings: SettingsDep) -> Submission:
+@router.get("/counties/{code}/submissions/{week}/checklist", tags=["review"], summary="上报前核对清单",
+            responses=answers(404, 422))
+def submission_checklist(week: WeekPath, county: CurrentCounty, session: SessionDep,
+                         settings: SettingsDep) -> dict[str, Any]:
+    """Counts over the pairings in force that week: `expected`, `received` (a returned report
+    included), `missing`, `unreviewed` (received, not yet approved or returned), `returned`,
+    `open_flags` (open flags bearing on the week's table: the plans' and the reports' up to the
+    week); `ready` when nothing is missing, unreviewed, returned or flagged. `returned_reports`
+    names the pairings whose report of the week waits for the liaison."""
     check_week(settings, week)
-    return service.submit_week(session, settings, county, week)
+    return service.week_checklist(session, settings, county, week).json()
+
+
+@router.post("/counties/{code}/submissions/{week}", response_model=SubmissionDetail,
+             status_code=status.HTTP_201_CREATED, tags=["review"], responses=answers(403, 404, 409, 422))
+def submit_week(week: WeekPath, county: CurrentCounty, session: SessionDep, settings: SettingsDep,
+                data: Annotated[SubmitIn | None, Body()] = None) -> Submission:
+    """Sends the week's table up and locks its reports. 409 while any report of the week is
+    returned (the body cannot override it), and while reports are missing or unreviewed or flags
+    are open unless the body is `{"confirm_incomplete": true, "note": "..."}`; either 409 carries
+    the message in `detail` and the counts in `checklist`. A body that breaks its own rules (say
+    `confirm_incomplete` without a `note`, or an unknown field) is 422. No body is needed for a
+    complete week. The submission keeps the note and the checklist's counts."""
+    check_week(settings, week)
+    return service.submit_week(session, settings, county, week, data)
 
 
 @router.get("/counties/{code}/submissions", response_model=list[SubmissionOut], tags=["review"])

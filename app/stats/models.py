@@ -7,11 +7,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
+from pydantic import Field as PydanticField
+from pydantic import ValidationInfo, field_validator
 from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from app.catalogue import MEASURE_BY_KEY, entry
-from app.common import UtcDateTime, format_decimal, percentage, utcnow
+from app.common import REASON_MAX, StrictModel, UtcDateTime, format_decimal, percentage, utcnow
 
 ZERO = Decimal(0)
 
@@ -202,6 +204,31 @@ class Submission(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     decided_by: int | None = Field(default=None, foreign_key="app_user.id")
     return_reason: str | None = Field(default=None, sa_type=Text)
+    # The county's note when it sent the week up incomplete, and the checklist's counts at that
+    # moment (CHECKLIST_KEYS); both None on submissions made before the checklist existed.
+    note: str | None = Field(default=None, sa_type=Text)
+    checklist: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+# The counts of a week's checklist (GET …/submissions/{week}/checklist), as a submission keeps them.
+CHECKLIST_KEYS = ("expected", "received", "missing", "unreviewed", "returned", "open_flags")
+CHECKLIST_LABELS = {"expected": "应报结对", "received": "本周已报", "missing": "本周未报",
+                    "unreviewed": "待审核周报", "returned": "已退回周报", "open_flags": "待核实存疑数据"}
+
+
+class SubmitIn(StrictModel):
+    """The body of a county's submission: none (or `{}`) for a complete week; for a week with
+    reports missing or unreviewed, or flags open, an explicit confirmation with a note."""
+
+    confirm_incomplete: bool = False
+    note: str | None = PydanticField(default=None, max_length=REASON_MAX, validate_default=True)
+
+    @field_validator("note")
+    @classmethod
+    def _given_when_confirming(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("confirm_incomplete") and not value:
+            raise ValueError("确认带缺项上报时，请填写说明（为何本周在缺项时上报）")
+        return value or None
 
 
 class SubmissionOut(SQLModel):
@@ -212,6 +239,8 @@ class SubmissionOut(SQLModel):
     submitted_at: datetime
     decided_at: datetime | None
     return_reason: str | None
+    note: str | None = None
+    checklist: dict[str, int] | None = None
 
 
 class SubmissionDetail(SubmissionOut):

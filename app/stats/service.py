@@ -5,11 +5,13 @@ That report is found by a correlated max(week) over the (pairing_id, week) index
 databases answer with one index probe per pairing.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property, lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import (
     ColumnElement,
@@ -29,6 +31,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.audit.service import record, snapshot
+from app.auth.models import User
 from app.auth.policy import Principal
 from app.codes import Level, ancestor_code, prefix_of
 from app.common import (
@@ -51,9 +54,10 @@ from app.errors import Conflict, NotFound
 from app.notices import service as notices
 from app.pairings.models import Pairing, Plan
 from app.regions.models import Region, Village
-from app.reports.models import Report, stage
+from app.reports.models import Report, ReportStatus, stage
 from app.reports.policy import week_lock
 from app.reports.service import accepted_weeks
+from app.review.service import open_flags_by_pairing
 from app.rollups.models import SUMS, CountyWeek
 from app.rollups.service import money
 from app.stats.models import (
@@ -63,6 +67,7 @@ from app.stats.models import (
     Figures,
     Submission,
     SubmissionStatus,
+    SubmitIn,
 )
 from app.stats.policy import CountyAccess, province_access, require_national
 from app.units.models import Unit
@@ -87,6 +92,12 @@ def _latest_report(session: Session, upto: Any, name: str) -> tuple[Any, ColumnE
     """(Report alias, join condition) for each pairing's latest report with week <= upto (a week,
     or a bound parameter standing for one)."""
     return _latest_report_on(session.get_bind().dialect.name, upto, name)
+
+
+def latest_report(session: Session, upto: str, name: str = "latest") -> tuple[Any, ColumnElement[bool]]:
+    """(Report alias, join condition) of each pairing's latest report with week <= upto, for a
+    query over Pairing outside this module (the weekly sheet of app.imports)."""
+    return _latest_report(session, upto, name)
 
 
 def _latest_report_on(dialect: str, upto: Any, name: str) -> tuple[Any, ColumnElement[bool]]:
@@ -275,6 +286,56 @@ def county_table(session: Session, settings: Settings, access: CountyAccess, wee
     for row in rows:
         row.stage = stage(row.report_status, row.report_week in accepted)
     return CountyTable(county=county, week=week, rows=rows)
+
+
+# What the county table page filters and sorts by (query parameters: links point at a view).
+TABLE_FILTERS = {"missing": "本周未报", "flagged": "有存疑数据", "late": "逾期报送"}
+TABLE_SORTS = {"seq": "序号", "village": "帮扶村", "unit": "结对帮扶单位", "missing": "本周未报在前",
+               "flagged": "存疑在前", "late": "逾期在前"}
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A view of the county table: rows whose village or unit contains `q`, only those of the
+    `show` filter, in `sort` order. Each row keeps its 序号 in the whole table."""
+
+    q: str = ""
+    show: str | None = None
+    sort: str = "seq"
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.q or self.show)
+
+    def query(self, **change: str | None) -> str:
+        """This view's query string with `change` applied (None or "" drops a parameter)."""
+        values = {"q": self.q, "filter": self.show, "sort": None if self.sort == "seq" else self.sort, **change}
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def county_view(table: CountyTable, flagged: Iterable[int], view: TableView) -> dict[str, Any]:
+    """`table.json()` as the view shows it: its rows kept and ordered, and when narrowed a 合计 of
+    the rows shown (`shown_total`)."""
+    data = table.json()
+    marked = set(flagged)
+    needle = view.q.casefold()
+    tests: dict[str, Callable[[Row], bool]] = {
+        "missing": lambda row: not row.reported_this_week, "flagged": lambda row: row.pairing_id in marked,
+        "late": lambda row: row.late}
+    kept = [(row, out) for row, out in zip(table.rows, data["rows"], strict=True)
+            if (not needle or needle in row.village.casefold() or needle in row.unit.casefold())
+            and (view.show is None or tests[view.show](row))]
+    if view.sort in ("village", "unit"):
+        kept.sort(key=lambda pair: getattr(pair[0], view.sort))
+    elif view.sort in tests:
+        kept.sort(key=lambda pair: not tests[view.sort](pair[0]))
+    data["rows"] = [out for _row, out in kept]
+    data["all_rows"] = len(table.rows)
+    if view.narrowed:
+        rows = [row for row, _out in kept]
+        data["total"] = {**Figures.sum(r.figures for r in rows).json(),
+                         "week_increase": Figures.sum(r.increase for r in rows).increase_json()}
+    return data
 
 
 # --- rollups: one row per county of a province, or per province -----------------------------
@@ -591,18 +652,105 @@ def _status_label(submission: Submission) -> str:
     return SUBMISSION_STATUS_LABELS[SubmissionStatus(submission.status)]
 
 
-def submit_week(session: Session, settings: Settings, access: CountyAccess, week: str) -> Submission:
-    """The county sends its week-W table up: a frozen snapshot, and the week's reports lock."""
+@dataclass
+class Checklist:
+    """What stands between a county's week and its submission (SPEC "The county's week"), over the
+    pairings in force that week: reports not received, received but not reviewed, returned to the
+    liaison, and open flags bearing on the week's table (the plan's and the reports' up to W, as
+    the table marks them)."""
+
+    county_code: str
+    week: str
+    expected: int
+    received: int  # reports of week W, whatever their state (a returned one included)
+    missing: list[Row]
+    unreviewed: list[Row]
+    returned: list[Row]
+    open_flags: int
+    flagged: list[Row]  # the pairings those flags are on
+
+    @property
+    def complete(self) -> bool:
+        """Nothing missing, unreviewed or flagged: the week goes up without a confirmation."""
+        return not (self.missing or self.unreviewed or self.open_flags)
+
+    @property
+    def ready(self) -> bool:
+        return self.complete and not self.returned
+
+    def counts(self) -> dict[str, int]:
+        """The counts (CHECKLIST_KEYS), as the API answers them and a submission keeps them."""
+        return {"expected": self.expected, "received": self.received, "missing": len(self.missing),
+                "unreviewed": len(self.unreviewed), "returned": len(self.returned), "open_flags": self.open_flags}
+
+    def json(self) -> dict[str, Any]:
+        return {"county_code": self.county_code, "week": self.week, **self.counts(), "ready": self.ready,
+                "returned_reports": [{"pairing_id": r.pairing_id, "village_code": r.village_code,
+                                      "village": r.village, "unit_id": r.unit_id, "unit": r.unit}
+                                     for r in self.returned]}
+
+
+def table_checklist(session: Session, table: CountyTable) -> Checklist:
+    """The checklist of a county table already read (the table page has it)."""
+    received = [row for row in table.rows if row.reported_this_week]
+    by_pairing = open_flags_by_pairing(session, table.county.code, table.week)
+    flagged = [row for row in table.rows if by_pairing.get(row.pairing_id)]
+    return Checklist(
+        county_code=table.county.code, week=table.week, expected=len(table.rows), received=len(received),
+        missing=table.missing,
+        unreviewed=[row for row in received if row.report_status == ReportStatus.submitted],
+        returned=[row for row in received if row.report_status == ReportStatus.returned],
+        open_flags=sum(len(by_pairing[row.pairing_id]) for row in flagged), flagged=flagged)
+
+
+def week_checklist(session: Session, settings: Settings, access: CountyAccess, week: str) -> Checklist:
+    return table_checklist(session, county_table(session, settings, access, week))
+
+
+def _names(rows: list[Row], most: int = 10) -> str:
+    named = "、".join(f"{row.village}（{row.unit}，结对 {row.pairing_id}）" for row in rows[:most])
+    return named + (f" 等 {len(rows)} 个" if len(rows) > most else "")
+
+
+def _blocking(checklist: Checklist) -> str:
+    parts = [f"本周未报 {len(checklist.missing)} 个结对" if checklist.missing else "",
+             f"待审核周报 {len(checklist.unreviewed)} 份" if checklist.unreviewed else "",
+             f"待核实存疑数据 {checklist.open_flags} 条" if checklist.open_flags else ""]
+    return "、".join(part for part in parts if part)
+
+
+def check_submittable(checklist: Checklist, data: SubmitIn) -> None:
+    """A week with returned reports is not sent up at all: once locked, the liaison could no longer
+    fix them. One with reports missing or unreviewed, or flags open, only with a confirmation (the
+    note is required with it by SubmitIn). Both 409 with the checklist beside the message."""
+    extra = {"checklist": checklist.json()}
+    if checklist.returned:
+        raise Conflict(f"{checklist.week} 有 {len(checklist.returned)} 份周报已退回、待联络员重新报送："
+                       f"{_names(checklist.returned)}。上报后本周周报将锁定，退回的周报将无法再修改，"
+                       "请待其重新报送并审核后再上报", extra)
+    if not checklist.complete and not data.confirm_incomplete:
+        raise Conflict(f"{checklist.week} 的统计表尚不完整：{_blocking(checklist)}。"
+                       "如确需现在上报，请确认带缺项上报并填写说明", extra)
+
+
+def submit_week(session: Session, settings: Settings, access: CountyAccess, week: str,
+                data: SubmitIn | None = None) -> Submission:
+    """The county sends its week-W table up: a frozen snapshot, and the week's reports lock. The
+    submission keeps the checklist's counts of that moment and the county's note."""
     access.require_submit()
+    data = data or SubmitIn()
     table = county_table(session, settings, access, week)
     current = week_lock(session, access.code, table.week)
     if current is not None:
         raise Conflict(f"{table.week} 的县统计表已上报（上报编号 {current.id}，{_status_label(current)}），"
                        "不能重复上报")
+    checklist = table_checklist(session, table)
+    check_submittable(checklist, data)
     actor = access.principal
     assert actor.id is not None
     submission = Submission(county_code=access.code, week=table.week, snapshot=table.json(),
-                            submitted_by=actor.id, submitted_at=clock_now(settings))
+                            submitted_by=actor.id, submitted_at=clock_now(settings),
+                            note=data.note, checklist=checklist.counts())
     session.add(submission)
     session.flush()
     record(session, actor, "create", "submission", submission.id,
@@ -657,6 +805,19 @@ def return_week(session: Session, settings: Settings, access: CountyAccess, week
                    "本周周报已解锁，请核实修改后重新上报。", clock_now(settings),
                    url=f"/counties/{access.code}/table?week={week}", county_code=access.code, week=week)
     return submission
+
+
+def returned_weeks(session: Session, county_code: str) -> list[tuple[Submission, str | None]]:
+    """The county's weeks whose latest submission the province returned (they wait to be sent up
+    again), newest week first, each with who returned it."""
+    latest = (select(func.max(Submission.id)).where(col(Submission.county_code) == county_code)
+              .group_by(col(Submission.week)))
+    rows = session.execute(
+        select(Submission, col(User.display_name)).outerjoin(User, col(User.id) == col(Submission.decided_by))
+        .where(col(Submission.id).in_(latest), col(Submission.status) == SubmissionStatus.returned)
+        .order_by(col(Submission.week).desc())
+    ).all()
+    return [(submission, name) for submission, name in rows]
 
 
 def county_week_status(session: Session, county_codes: list[str], week: str) -> dict[str, Submission]:

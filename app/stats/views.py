@@ -11,7 +11,7 @@ from app.auth.deps import PagePrincipal
 from app.common import ReasonIn, campaign_weeks, check_week, clock_now, parse_week, today
 from app.config import Settings
 from app.deps import CodePath, SessionDep, SettingsDep, WeekPath
-from app.errors import Invalid
+from app.errors import Conflict, Invalid
 from app.notices import service as notices
 from app.review import service as review
 from app.review.models import Flag
@@ -19,6 +19,8 @@ from app.stats import flows, service
 from app.stats.api import county_file, rollup_file
 from app.stats.deps import PageCounty
 from app.stats.models import (
+    CHECKLIST_KEYS,
+    CHECKLIST_LABELS,
     COLUMNS,
     COUNTY_LEAD,
     GROUPS,
@@ -29,11 +31,12 @@ from app.stats.models import (
     TITLE,
     Submission,
     SubmissionStatus,
+    SubmitIn,
     rollup_lead,
 )
 from app.stats.policy import CountyAccess
 from app.web.forms import error_map, validate
-from app.web.pages import csrf_protect, render
+from app.web.pages import csrf_protect, is_htmx, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -67,17 +70,34 @@ def flagged_cells(flags_by_pairing: dict[int, list[Flag]]) -> dict[int, dict[str
     return cells
 
 
+def _table_view(q: str, show: str, sort: str) -> service.TableView:
+    """The view asked for; an unknown filter or order is 422 naming it."""
+    if show and show not in service.TABLE_FILTERS:
+        raise Invalid.one(["query", "filter"], "筛选条件只能是：" + "、".join(
+            f"{key}（{text}）" for key, text in service.TABLE_FILTERS.items()))
+    if sort and sort not in service.TABLE_SORTS:
+        raise Invalid.one(["query", "sort"], "排序只能是：" + "、".join(
+            f"{key}（{text}）" for key, text in service.TABLE_SORTS.items()))
+    return service.TableView(q=q.strip(), show=show or None, sort=sort or "seq")
+
+
 @router.get("/counties/{code}/table")
 def county_page(request: Request, session: SessionDep, settings: SettingsDep, county: PageCounty,
-                week: WeekQuery = None) -> Response:
+                week: WeekQuery = None, q: Annotated[str, Query(max_length=50)] = "",
+                show: Annotated[str, Query(alias="filter")] = "", sort: Annotated[str, Query()] = "") -> Response:
+    """The table, narrowed and ordered by the query (`?filter=missing`, `?q=大坪`, `?sort=unit`)."""
+    view = _table_view(q, show, sort)
     table = service.county_table(session, settings, county, week)
     submission = service.county_week_status(session, [county.code], table.week).get(county.code)
     live = submission is not None and submission.status in LIVE
+    flags = flagged_cells(review.open_flags_by_pairing(session, county.code, table.week))
     return render(request, "stats/county.html", {
-        **annex(settings), "title": f"{table.county.name} 结对帮扶项目进展统计表", "table": table.json(),
-        "lead": COUNTY_LEAD, "base": f"/counties/{county.code}/table",
-        "flags": flagged_cells(review.open_flags_by_pairing(session, county.code, table.week)),
+        **annex(settings), "title": f"{table.county.name} {TITLE}", "table": service.county_view(table, flags, view),
+        "lead": COUNTY_LEAD, "base": f"/counties/{county.code}/table", "view": view,
+        "TABLE_FILTERS": service.TABLE_FILTERS, "TABLE_SORTS": service.TABLE_SORTS,
+        "flags": flags,
         "submission": submission, "may_submit": not live and county.may_submit, "may_remind": county.may_submit,
+        "checklist": service.table_checklist(session, table),
     }, block="annex")
 
 
@@ -173,16 +193,53 @@ def _submission_page(request: Request, session: Session, county: CountyAccess, s
         "status_label": SUBMISSION_STATUS_LABELS[SubmissionStatus(submission.status)],
         "may_decide": county.may_decide and submission.status == SubmissionStatus.submitted,
         "history": service.list_submissions(session, county), "notice": notice, "errors": errors or {},
+        "CHECKLIST_KEYS": CHECKLIST_KEYS, "CHECKLIST_LABELS": CHECKLIST_LABELS,
     }, status_code=status_code)
+
+
+def _checklist_part(request: Request, session: Session, settings: Settings, county: CountyAccess, week: str, *,
+                    form: dict[str, Any], errors: dict[str, str] | None = None, message: str | None = None,
+                    status_code: int) -> Response:
+    """The table page's checklist and submit form again, with what the county typed and why the
+    week did not go up."""
+    submission = service.county_week_status(session, [county.code], week).get(county.code)
+    return render(request, "stats/_checklist.html", {
+        "checklist": service.week_checklist(session, settings, county, week), "submission": submission,
+        "may_submit": county.may_submit and (submission is None or submission.status not in LIVE),
+        "form": form, "errors": errors or {}, "message": message,
+    }, block=None, status_code=status_code)
 
 
 @router.post("/counties/{code}/submissions/{week}")
 def submit_week(week: WeekPath, request: Request, session: SessionDep, settings: SettingsDep,
-                county: PageCounty) -> Response:
+                county: PageCounty, confirm_incomplete: Annotated[str, Form()] = "",
+                note: Annotated[str, Form()] = "") -> Response:
+    """The table page's submit form (htmx; without it an error is a page of its own): refused in
+    place while reports are returned, and for an incomplete week without the box ticked and a note."""
     check_week(settings, week)
-    submission = service.submit_week(session, settings, county, week)
-    return _submission_page(request, session, county, submission,
-                            notice=f"{week} 统计表已上报省扶贫办（上报编号 {submission.id}），本周周报已锁定")
+    form = {"confirm_incomplete": confirm_incomplete == "true", "note": note}
+    try:
+        data = validate(SubmitIn, form)
+        submission = service.submit_week(session, settings, county, week, data)
+    except Invalid as exc:
+        if not is_htmx(request):
+            raise
+        return _checklist_part(request, session, settings, county, week, form=form,
+                               errors=error_map(exc.errors), status_code=422)
+    except Conflict as exc:
+        checklist = exc.extra.get("checklist")
+        if checklist is None or not is_htmx(request):
+            raise  # already submitted: the message where every page shows one
+        if checklist["returned"]:  # nothing the form can change
+            return _checklist_part(request, session, settings, county, week, form=form, message=exc.message,
+                                   status_code=409)
+        # The box left unticked: the form refused as a form is, beside the box.
+        return _checklist_part(request, session, settings, county, week, form=form, message=exc.message,
+                               errors={"confirm_incomplete": "请勾选“确认带缺项上报”，并填写说明"}, status_code=422)
+    response = _submission_page(request, session, county, submission,
+                                notice=f"{week} 统计表已上报省扶贫办（上报编号 {submission.id}），本周周报已锁定")
+    response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#main", "innerHTML"
+    return response
 
 
 @router.get("/counties/{code}/submissions/{week}")

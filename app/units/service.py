@@ -1,13 +1,16 @@
 """Registering and reading helping units."""
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from app.audit.service import record, snapshot, update_recorded
 from app.auth.models import User
-from app.auth.policy import Principal, active_liaisons, liaisons
+from app.auth.policy import Principal, active_liaisons, liaisons, village_clause
 from app.common import page_of
 from app.config import Settings
 from app.errors import Conflict, Invalid
+from app.pairings.models import Pairing
+from app.regions.models import Village
 from app.units.models import Unit, UnitCreate, UnitPublic, UnitUpdate
 from app.units.policy import UnitAccess, require_registrar, unit_clause
 
@@ -93,6 +96,19 @@ def create_unit(session: Session, actor: Principal, data: UnitCreate) -> Unit:
 def list_units(session: Session, principal: Principal, limit: int, offset: int) -> tuple[list[Unit], int]:
     stmt = select(Unit).where(unit_clause(principal)).order_by(col(Unit.id))
     return page_of(session, stmt, limit, offset)
+
+
+def registry_units(session: Session, principal: Principal) -> list[Unit]:
+    """The units an officer keeps in its register, by name: those paired in its region (ended
+    pairings too) and those not yet paired anywhere, waiting for their first pairing. Admins and
+    the national office keep every unit."""
+    require_registrar(principal)
+    stmt = select(Unit).order_by(col(Unit.name), col(Unit.id))
+    if not principal.everything:
+        here = (select(Pairing.unit_id).join(Village, col(Village.id) == col(Pairing.village_id))
+                .where(village_clause(principal)))
+        stmt = stmt.where(or_(col(Unit.id).in_(here), col(Unit.id).not_in(select(Pairing.unit_id))))
+    return list(session.exec(stmt))
 
 
 def update_unit(session: Session, access: UnitAccess, data: UnitUpdate) -> Unit:

@@ -1,18 +1,21 @@
 """What each user opens on (SPEC "Worklists"): the things that are theirs to do this week, and the
 county's review queue."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
-from sqlmodel import Session, col, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, and_, col, func, or_, select
 
 from app.auth.policy import Principal, pairing_clause
 from app.codes import Level
+from app.common import format_decimal
 from app.config import Settings
 from app.pairings.models import PLAN_STATUS_LABELS, Pairing, Plan, PlanStatus
 from app.regions.models import Region, Village
-from app.reports.models import Report, ReportStatus
+from app.reports.models import FIGURE_FIELDS, Report, ReportStatus, shown
 from app.review.models import Flag, FlagStatus
 from app.review.service import open_flag_count
 from app.stats import service as stats
@@ -120,7 +123,8 @@ def county_tasks(session: Session, settings: Settings, principal: Principal, wee
     return {"completeness": completeness, "returned_reports": returned, "plans_to_confirm": plans,
             "units_short_of_liaisons": sorted(short, key=lambda pair: pair[0].id or 0),
             "open_flags": open_flag_count(session, county), "reports_to_review": to_review,
-            "submission": stats.county_week_status(session, [county], week).get(county)}
+            "submission": stats.county_week_status(session, [county], week).get(county),
+            "returned_weeks": stats.returned_weeks(session, county)}
 
 
 def region_tasks(session: Session, settings: Settings, principal: Principal, week: str) -> dict[str, Any]:
@@ -144,20 +148,95 @@ def region_tasks(session: Session, settings: Settings, principal: Principal, wee
     return {"kind": "city", "counties": rows}
 
 
-def review_queue(session: Session, county: str, week: str) -> dict[str, list[Row[Any]]]:
-    """What the county has to review: open flags, reports awaiting approval, plans to confirm."""
+@dataclass(frozen=True)
+class Figure:
+    """One of a report's figures in the review queue, with its change since the pairing's report
+    before (None: unchanged, or nothing before to compare with)."""
+
+    key: str
+    value: str
+    change: str | None = None
+    down: bool = False
+
+
+@dataclass
+class QueuedReport:
+    pairing: Pairing
+    village: Village
+    unit: Unit
+    report: Report
+    previous_week: str | None
+    figures: list[Figure]
+    flag_rules: list[str]
+
+    @property
+    def waiting(self) -> bool:
+        """Still to be reviewed (a report just approved or returned stays in the list, marked)."""
+        return self.report.status == ReportStatus.submitted
+
+
+def _figures(report: Report, previous: Report | None) -> list[Figure]:
+    out = []
+    for key in FIGURE_FIELDS:
+        now, then = getattr(report, key), getattr(previous, key, None) if previous is not None else None
+        if isinstance(now, bool):
+            out.append(Figure(key, shown(now), None if then is None or then == now else f"原为{shown(then)}",
+                              down=bool(then) and not now))
+        elif now is None:
+            out.append(Figure(key, "—"))
+        elif then is None or now == then:
+            out.append(Figure(key, format_decimal(now)))
+        else:
+            diff = now - then
+            out.append(Figure(key, format_decimal(now), ("+" if diff > 0 else "") + format_decimal(diff), down=diff < 0))
+    return out
+
+
+def review_queue(session: Session, county: str, week: str, keep_reports: Iterable[int] = (),
+                 keep_flags: Iterable[int] = ()) -> dict[str, Any]:
+    """What the county has to review: open flags by rule, reports awaiting approval by week (each
+    with every figure and its change since the report before, and its open flags' rules), plans
+    to confirm. `keep_reports`, `keep_flags`: ids just acted on, listed in their places with their
+    new state, so the result shows where the officer was looking."""
     base = _county_pairings(county)
+    kept_flags, kept_reports = list(keep_flags), list(keep_reports)
+    flag_open = Flag.status == FlagStatus.open
     flags = session.exec(
         base.add_columns(Flag).join(Flag, col(Flag.pairing_id) == col(Pairing.id))
-        .where(Flag.status == FlagStatus.open).order_by(col(Flag.week).desc(), col(Village.code), col(Flag.rule))
+        .where(or_(flag_open, col(Flag.id).in_(kept_flags)) if kept_flags else flag_open)
+        .order_by(col(Flag.rule), col(Flag.week).desc(), col(Village.code), col(Flag.id))
     ).all()
-    reports = session.exec(
-        base.add_columns(Report).join(Report, col(Report.pairing_id) == col(Pairing.id))
-        .where(Report.status == ReportStatus.submitted, col(Report.week) <= week)
-        .order_by(col(Report.week).desc(), col(Village.code))
+    by_rule: dict[str, list[Row[Any]]] = {}
+    for row in flags:
+        by_rule.setdefault(row.Flag.rule, []).append(row)
+    previous = aliased(Report, name="prev")
+    waiting = and_(Report.status == ReportStatus.submitted, col(Report.week) <= week)
+    # The pairing's report before each one: what "this week's change" is measured from.
+    earlier = aliased(Report, name="earlier")
+    last = (select(func.max(earlier.week)).where(col(earlier.pairing_id) == col(Report.pairing_id),
+                                                 col(earlier.week) < col(Report.week))
+            .correlate(Report).scalar_subquery())
+    rows = session.exec(
+        base.add_columns(Report, previous).join(Report, col(Report.pairing_id) == col(Pairing.id))
+        .outerjoin(previous, and_(col(previous.pairing_id) == col(Report.pairing_id), col(previous.week) == last))
+        .where(or_(waiting, col(Report.id).in_(kept_reports)) if kept_reports else waiting)
+        .order_by(col(Report.week).desc(), col(Village.code), col(Pairing.signed_on), col(Pairing.id))
     ).all()
+    open_rules: dict[tuple[int, str | None], list[str]] = {}
+    for row in flags:
+        if row.Flag.status == FlagStatus.open:
+            open_rules.setdefault((row.Flag.pairing_id, row.Flag.week), []).append(row.Flag.rule)
+    weeks: dict[str, list[QueuedReport]] = {}
+    for pairing, village, unit, report, prev in rows:
+        weeks.setdefault(report.week, []).append(QueuedReport(
+            pairing, village, unit, report, prev.week if prev is not None else None, _figures(report, prev),
+            sorted(set(open_rules.get((report.pairing_id, report.week), [])))))
     plans = session.exec(
         base.add_columns(Plan).join(Plan, col(Plan.pairing_id) == col(Pairing.id))
         .where(Plan.status == PlanStatus.submitted).order_by(col(Village.code))
     ).all()
-    return {"flags": list(flags), "reports": list(reports), "plans": list(plans)}
+    return {"flag_groups": list(by_rule.items()),
+            "open_flag_count": sum(1 for row in flags if row.Flag.status == FlagStatus.open),
+            "report_weeks": list(weeks.items()),
+            "waiting_count": sum(1 for items in weeks.values() for item in items if item.waiting),
+            "plans": list(plans)}

@@ -6,8 +6,8 @@ Create Date: 2026-12-08 02:10:00
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = 'e2b3c4d5f6a7'
 down_revision: str | None = 'd1a2b3c4e5f6'
@@ -16,8 +16,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('note', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('checklist', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_column('checklist')
+        batch_op.drop_column('note')

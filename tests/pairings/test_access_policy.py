@@ -157,7 +157,7 @@ def test_who_imports_what(world, who, kinds):
 
 
 @pytest.mark.parametrize("who, home, links", [
-    ("own liaison", "unit", ["/"]),
+    ("own liaison", "unit", ["/", "/imports"]),
     ("county officer", "county", ["/", f"/counties/{COUNTY}/table", "/review", "/registry",
                                    "/imports"]),
     ("city officer", "region", ["/", "/registry"]),

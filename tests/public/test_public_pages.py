@@ -64,10 +64,12 @@ def test_national_and_province_officers_publish_from_their_page(client, session,
     token = browser_login(client, world.users[who])
     page = client.get("/publications").text
     assert scope in page and 'href="/publications"' in page  # and the nav links to it
-    # The newest month whose week is over is offered first: on 15 July that is June.
+    # The newest month that has ended is offered first: on 15 July that is June; July is not offered.
     assert re.search(r'<option value="2020-06"\s+selected', page)
-    assert "该周尚未结束" in page  # July's W29 is still running
-    answer = client.post("/publications", data={"csrf_token": token, "month": "2020-06"})
+    assert 'value="2020-07"' not in page
+    preview = client.get("/publications/preview?month=2020-06").text
+    digest = re.search(r'name="digest" value="([0-9a-f]+)"', preview).group(1)
+    answer = client.post("/publications", data={"csrf_token": token, "month": "2020-06", "digest": digest})
     assert answer.status_code == 200 and "已发布 2020年6月 信息公开数据" in answer.text
     stored = session.scalars(select(Publication)).one()
     assert stored.region_code == (None if who == "national" else YUNNAN)

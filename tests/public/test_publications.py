@@ -1,7 +1,7 @@
 """Monthly publications: who may publish what, which week a month's figures come from, the month
 rules, the frozen snapshot, and which publication the public sees.
 
-The clock is pinned to 2020-07-15 (2020-W29)."""
+The clock is pinned to 2020-07-15 (2020-W29): June is the last month that has ended."""
 
 from datetime import date
 from decimal import Decimal
@@ -70,9 +70,23 @@ def test_a_month_without_a_usable_week_is_refused_naming_month(settings, month, 
     assert caught.value.errors[0]["loc"] == ["body", "month"] and reason in caught.value.errors[0]["msg"]
 
 
-def test_publishable_months_run_from_the_campaign_start_to_today_newest_first(settings):
-    assert publishable_months(settings) == [("2020-07", "2020-W29"), ("2020-06", "2020-W26"),
-                                            ("2020-05", "2020-W22"), ("2020-04", "2020-W17")]
+def test_publishable_months_are_the_ended_ones_from_the_campaign_start_newest_first(settings):
+    # On 15 July, July has not ended: its figures are still coming in.
+    assert publishable_months(settings) == [("2020-06", "2020-W26"), ("2020-05", "2020-W22"),
+                                            ("2020-04", "2020-W17")]
+    settings.today = date(2020, 7, 31)  # its last day
+    assert publishable_months(settings)[0] == ("2020-06", "2020-W26")
+    settings.today = date(2020, 8, 1)
+    assert publishable_months(settings)[0] == ("2020-07", "2020-W30")
+
+
+def test_a_month_that_has_not_ended_is_refused_naming_month(client, session, world):
+    answer = publish(client, world, "national", "2020-07")
+    assert answer.status_code == 422
+    error = answer.json()["detail"][0]
+    assert error["loc"] == ["body", "month"]
+    assert "尚未结束" in error["msg"] and "2020-08-01 起才能发布" in error["msg"]
+    assert count(session, Publication) == 0
 
 
 # --- who may publish ------------------------------------------------------------------------
@@ -98,11 +112,12 @@ def test_the_national_office_publishes_every_province_and_county(client, session
     assert "snapshot" not in event.after
 
 
-def test_a_province_publishes_its_own_counties_only(client, world):
+def test_a_province_publishes_its_own_counties_only(client, settings, world):
+    settings.today = date(2020, 8, 3)  # July has ended
     answer = publish(client, world, "province", "2020-07")
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    assert body["region_code"] == YUNNAN and body["week"] == "2020-W29"
+    assert body["region_code"] == YUNNAN and body["week"] == "2020-W30"  # 20–26 July; W31 ends in August
     snap = body["snapshot"]
     assert snap["region"] == {"code": YUNNAN, "name": "云南省"} and "provinces" not in snap
     assert [(c["name"], c["funds_arrived_wan"], c["jobs_done"]) for c in snap["counties"]] == [
@@ -127,6 +142,7 @@ def test_publishing_needs_a_token(client, session, world):
     ({"month": "0000-06"}, ["body", "month"]),
     ({"month": 202006}, ["body", "month"]),
     ({"month": "2020-08"}, ["body", "month"]),
+    ({"month": "2020-07"}, ["body", "month"]),  # has not ended
     ({"month": "2020-03"}, ["body", "month"]),
     ({}, ["body", "month"]),
     ({"month": "2020-06", "region_code": GUIZHOU}, ["body", "region_code"]),
@@ -177,14 +193,15 @@ def test_a_publication_stays_as_published_when_the_data_changes(client, session,
 
 
 def test_the_latest_month_wins_over_a_later_republication_of_an_earlier_month(client, world):
-    publish(client, world, "national", "2020-07")
     publish(client, world, "national", "2020-06")
+    publish(client, world, "national", "2020-05")
     summary = client.get("/api/v1/public/summary").json()
-    assert summary["month"] == "2020-07" and summary["national"]["week"] == "2020-W29"
+    assert summary["month"] == "2020-06" and summary["national"]["week"] == "2020-W26"
 
 
-def test_a_province_shows_its_own_publication_while_it_is_newer(client, world):
+def test_a_province_shows_its_own_publication_while_it_is_newer(client, settings, world):
     publish(client, world, "national", "2020-06")
+    settings.today = date(2020, 8, 3)  # July has ended
     publish(client, world, "province", "2020-07")
     summary = client.get("/api/v1/public/summary").json()
     rows = {p["code"]: p for p in summary["provinces"]}

@@ -207,7 +207,8 @@ def test_a_report_approval_shows_the_status_before_and_after(client, session, he
 def test_submission_decisions_are_in_the_trail_of_the_county(client, session, headers, x):
     _, _, officer = x
     province = headers(Role.officer, PROVINCE)
-    submission = client.post(f"/api/v1/counties/{COUNTY}/submissions/{WEEK}", headers=officer).json()
+    submission = client.post(f"/api/v1/counties/{COUNTY}/submissions/{WEEK}", headers=officer,
+                             json={"confirm_incomplete": True, "note": "部分周报待审核"}).json()
     client.post(f"/api/v1/counties/{COUNTY}/submissions/{WEEK}/return", json={"reason": "请核实"},
                 headers=province)
     events = audit(client, officer, entity="submission", entity_id=str(submission["id"]))["items"]

@@ -48,6 +48,11 @@ def report_url(pairing: Pairing, week: str = WEEK) -> str:
     return f"/api/v1/pairings/{pairing.id}/reports/{week}"
 
 
+# These tests submit weeks with a report unreviewed or missing: confirmed as such (the checklist's
+# own rules are tests/stats/test_checklist.py's).
+CONFIRM = {"confirm_incomplete": True, "note": "第二份周报待审核，先行上报"}
+
+
 def sub_url(county: str = COUNTY, week: str = WEEK) -> str:
     return f"/api/v1/counties/{county}/submissions/{week}"
 
@@ -84,7 +89,7 @@ def reported(client, world) -> World:
 
 @pytest.fixture
 def submitted(client, reported) -> dict:
-    answer = client.post(sub_url(), headers=reported.officer)
+    answer = client.post(sub_url(), json=CONFIRM, headers=reported.officer)
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -101,7 +106,7 @@ def stored_report(session, pairing: Pairing, week: str = WEEK) -> Report:
 def test_county_submits_its_week_with_a_snapshot_of_the_table(client, session, reported):
     table = client.get(table_url(), headers=reported.officer)
     assert table.status_code == 200, table.text
-    answer = client.post(sub_url(), headers=reported.officer)
+    answer = client.post(sub_url(), json=CONFIRM, headers=reported.officer)
     assert answer.status_code == 201, answer.text
     body = answer.json()
     assert body["status"] == "submitted" and body["county_code"] == COUNTY and body["week"] == WEEK
@@ -134,7 +139,7 @@ def test_submission_is_audited_without_the_snapshot(client, session, reported, s
 
 
 def test_a_second_submission_of_the_same_week_is_409(client, session, reported, submitted):
-    again = client.post(sub_url(), headers=reported.officer)
+    again = client.post(sub_url(), json=CONFIRM, headers=reported.officer)
     assert again.status_code == 409, again.text
     assert f"上报编号 {submitted['id']}" in again.json()["detail"]
     assert len(session.scalars(select(Submission)).all()) == 1
@@ -142,18 +147,21 @@ def test_a_second_submission_of_the_same_week_is_409(client, session, reported, 
 
 def test_an_accepted_week_cannot_be_submitted_again(client, session, reported, submitted):
     client.post(f"{sub_url()}/accept", headers=reported.province)
-    again = client.post(sub_url(), headers=reported.officer)
+    again = client.post(sub_url(), json=CONFIRM, headers=reported.officer)
     assert again.status_code == 409, again.text
 
 
-def test_a_county_without_reports_may_still_submit_its_table(client, session, world):
-    answer = client.post(sub_url(), headers=world.officer)
+def test_a_county_without_reports_may_still_submit_its_table_when_it_confirms(client, session, world):
+    refused = client.post(sub_url(), headers=world.officer)
+    assert refused.status_code == 409, refused.text
+    answer = client.post(sub_url(), json=CONFIRM, headers=world.officer)
     assert answer.status_code == 201, answer.text
     assert answer.json()["snapshot"]["not_reported"] == 2
+    assert answer.json()["checklist"]["missing"] == 2 and answer.json()["note"] == CONFIRM["note"]
 
 
 def test_another_county_officer_gets_404_on_submitting(client, session, reported):
-    answer = client.post(sub_url(), headers=reported.other_officer)
+    answer = client.post(sub_url(), json=CONFIRM, headers=reported.other_officer)
     assert answer.status_code == 404, answer.text
     assert client.get(sub_url(), headers=reported.other_officer).status_code == 404
     assert client.get(f"/api/v1/counties/{COUNTY}/submissions",
@@ -163,7 +171,7 @@ def test_another_county_officer_gets_404_on_submitting(client, session, reported
 
 @pytest.mark.parametrize("region", [PROVINCE, CITY, None], ids=["province", "city", "national"])
 def test_an_officer_above_the_county_may_not_submit_it(client, session, reported, region):
-    answer = client.post(sub_url(), headers=reported.headers(Role.officer, region))
+    answer = client.post(sub_url(), json=CONFIRM, headers=reported.headers(Role.officer, region))
     assert answer.status_code == 403, answer.text
     assert session.scalars(select(Submission)).all() == []
 
@@ -175,7 +183,7 @@ def test_a_liaison_may_not_submit_or_read_submissions(client, session, reported,
 
 
 def test_an_admin_may_submit(client, session, reported):
-    answer = client.post(sub_url(), headers=reported.headers(Role.admin))
+    answer = client.post(sub_url(), json=CONFIRM, headers=reported.headers(Role.admin))
     assert answer.status_code == 201, answer.text
 
 
@@ -229,7 +237,7 @@ def test_reviewing_a_report_of_a_submitted_week_is_409(client, session, reported
 def test_a_first_report_for_a_submitted_week_is_locked_too(client, session, world):
     first, second = world.pairings
     client.put(report_url(first), json=report_body(), headers=world.liaison(first))
-    submission = client.post(sub_url(), headers=world.officer).json()
+    submission = client.post(sub_url(), json=CONFIRM, headers=world.officer).json()
     late = client.put(report_url(second), json=report_body(), headers=world.liaison(second))
     assert late.status_code == 409, late.text
     assert f"上报编号 {submission['id']}" in late.json()["detail"]
@@ -247,7 +255,7 @@ def test_another_week_and_another_county_are_not_locked(client, session, reporte
     approve = client.post(f"{report_url(reported.other)}/approve", headers=reported.other_officer)
     assert approve.status_code == 200, approve.text
     # County Y submits its own week independently.
-    assert client.post(sub_url(OTHER_COUNTY), headers=reported.other_officer).status_code == 201
+    assert client.post(sub_url(OTHER_COUNTY), json=CONFIRM, headers=reported.other_officer).status_code == 201
 
 
 # --- the province decides -------------------------------------------------------------------
@@ -351,7 +359,7 @@ def test_resubmitting_after_a_return_creates_a_new_submission(client, session, r
     _, second = reported.pairings
     client.put(report_url(second), json=report_body(jobs_done=6), headers=reported.liaison(second))
 
-    again = client.post(sub_url(), headers=reported.officer)
+    again = client.post(sub_url(), json=CONFIRM, headers=reported.officer)
     assert again.status_code == 201, again.text
     assert again.json()["id"] != submitted["id"] and again.json()["status"] == "submitted"
     assert client.get(sub_url(), headers=reported.officer).json()["id"] == again.json()["id"]
@@ -383,7 +391,7 @@ def test_the_snapshot_of_a_returned_submission_stays_as_submitted(client, sessio
     assert live["rows"][1]["jobs_done"] == 6
 
     assert client.get(sub_url(), headers=reported.officer).json()["snapshot"] == frozen
-    again = client.post(sub_url(), headers=reported.officer).json()
+    again = client.post(sub_url(), json=CONFIRM, headers=reported.officer).json()
     assert again["snapshot"] == live
 
     listed = client.get(f"/api/v1/counties/{COUNTY}/submissions", headers=reported.officer).json()
@@ -399,7 +407,7 @@ def test_the_snapshot_ignores_later_changes_outside_the_lock(client, session, wo
     first, second = world.pairings
     make_report(session, second, LAST_WEEK, jobs_done=3)  # carried forward into this week
     client.put(report_url(first), json=report_body(), headers=world.liaison(first))
-    submission = client.post(sub_url(), headers=world.officer).json()
+    submission = client.post(sub_url(), json=CONFIRM, headers=world.officer).json()
     frozen = submission["snapshot"]
     assert frozen["rows"][1]["reported_this_week"] is False and frozen["rows"][1]["jobs_done"] == 3
 
@@ -440,7 +448,7 @@ def test_a_value_moves_from_reported_to_county_approved_to_province_accepted(cli
     assert client.get(url, headers=liaison).json()["stage"] == "county_approved"
     assert row_of(client, world.officer, first)["stage"] == "county_approved"
 
-    client.post(sub_url(), headers=world.officer)
+    client.post(sub_url(), json=CONFIRM, headers=world.officer)
     assert client.get(url, headers=liaison).json()["stage"] == "county_approved"
     assert row_of(client, world.officer, first)["stage"] == "county_approved"
 
@@ -463,7 +471,7 @@ def test_the_week_accepted_does_not_lift_other_weeks(client, session, world):
     first, _ = world.pairings
     client.put(report_url(first, LAST_WEEK), json=report_body(jobs_done=5), headers=world.liaison(first))
     client.put(report_url(first), json=report_body(), headers=world.liaison(first))
-    client.post(sub_url(), headers=world.officer)
+    client.post(sub_url(), json=CONFIRM, headers=world.officer)
     client.post(f"{sub_url()}/accept", headers=world.province)
     assert client.get(report_url(first), headers=world.officer).json()["stage"] == "province_accepted"
     assert client.get(report_url(first, LAST_WEEK), headers=world.officer).json()["stage"] == "reported"

@@ -71,7 +71,8 @@ def test_flags_show_on_the_report_form_and_in_the_table(client, world):
 
 def test_submitting_locks_the_week_until_the_province_returns_it(client, session, world):
     token = browser_login(client, world["county"])
-    answer = client.post(f"/counties/{COUNTY}/submissions/{WEEK}", data={"csrf_token": token})
+    answer = client.post(f"/counties/{COUNTY}/submissions/{WEEK}",
+                         data={"csrf_token": token, "confirm_incomplete": "true", "note": "待审核周报下周补审"})
     assert answer.status_code == 200 and "本周周报已锁定" in answer.text
     assert "上报省扶贫办" not in client.get(f"/counties/{COUNTY}/table?week={WEEK}").text
 
