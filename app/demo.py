@@ -384,7 +384,7 @@ class _Demo:
                     confirm_incomplete=True, note="个别结对因村里网络不通未能按时报送，已电话核实进展，下周补报"))
                 submissions += 1
                 if week != DEMO_WEEKS[-2]:
-                    stats.accept_week(session, province, week)
+                    stats.accept_week(session, self.settings, province, week)
         # A few open questions for the review queue, one of them already answered.
         for flag in session.exec(select(Flag).where(Flag.rule == "S1").order_by(col(Flag.id)).limit(1)):
             assert flag.id is not None

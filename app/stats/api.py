@@ -185,8 +185,8 @@ def get_submission(week: WeekPath, county: CurrentCounty, session: SessionDep) -
 
 
 @router.post("/counties/{code}/submissions/{week}/accept", response_model=SubmissionOut, tags=["review"])
-def accept_week(week: WeekPath, county: CurrentCounty, session: SessionDep) -> Submission:
-    return service.accept_week(session, county, week)
+def accept_week(week: WeekPath, county: CurrentCounty, session: SessionDep, settings: SettingsDep) -> Submission:
+    return service.accept_week(session, settings, county, week)
 
 
 @router.post("/counties/{code}/submissions/{week}/return", response_model=SubmissionOut, tags=["review"])

@@ -45,7 +45,6 @@ from app.common import (
     previous_week,
     quantize_money,
     today,
-    utcnow,
     week_deadline,
     week_of,
 )
@@ -773,7 +772,7 @@ def list_submissions(session: Session, access: CountyAccess) -> list[Submission]
                                 .order_by(col(Submission.week).desc(), col(Submission.id).desc())))
 
 
-def _decide(session: Session, access: CountyAccess, week: str, to: SubmissionStatus,
+def _decide(session: Session, settings: Settings, access: CountyAccess, week: str, to: SubmissionStatus,
             reason: str | None = None) -> Submission:
     submission = current_submission(session, access, week)
     access.require_decide()
@@ -784,7 +783,7 @@ def _decide(session: Session, access: CountyAccess, week: str, to: SubmissionSta
         raise Conflict(f"{week} 的上报当前为“{_status_label(submission)}”，"
                        f"不能{'接收' if to == SubmissionStatus.accepted else '退回'}")
     before = snapshot(submission, SUBMISSION_LEAVE_OUT)
-    submission.status, submission.decided_at, submission.decided_by = to, utcnow(), access.principal.id
+    submission.status, submission.decided_at, submission.decided_by = to, clock_now(settings), access.principal.id
     submission.return_reason = reason
     session.flush()
     record(session, access.principal, "state", "submission", submission.id, before=before,
@@ -792,13 +791,13 @@ def _decide(session: Session, access: CountyAccess, week: str, to: SubmissionSta
     return submission
 
 
-def accept_week(session: Session, access: CountyAccess, week: str) -> Submission:
-    return _decide(session, access, week, SubmissionStatus.accepted)
+def accept_week(session: Session, settings: Settings, access: CountyAccess, week: str) -> Submission:
+    return _decide(session, settings, access, week, SubmissionStatus.accepted)
 
 
 def return_week(session: Session, settings: Settings, access: CountyAccess, week: str, reason: str) -> Submission:
     """Returned to the county, whose officers are told why (they must act)."""
-    submission = _decide(session, access, week, SubmissionStatus.returned, reason)
+    submission = _decide(session, settings, access, week, SubmissionStatus.returned, reason)
     notices.notify(session, settings, notices.officers_of(session, access.code), "returned",
                    f"县统计表被退回：{week}",
                    f"{access.principal.display_name}退回了{access.county.name} {week} 的进展统计表。退回原因：{reason}。"

@@ -251,7 +251,7 @@ def submission_page(week: WeekPath, request: Request, session: SessionDep, count
 def decide_submission(week: WeekPath, action: str, request: Request, session: SessionDep, settings: SettingsDep,
                       county: PageCounty, reason: Annotated[str, Form()] = "") -> Response:
     if action == "accept":
-        submission = service.accept_week(session, county, week)
+        submission = service.accept_week(session, settings, county, week)
         notice = "已接收该县本周统计表"
     elif action == "return":
         try:

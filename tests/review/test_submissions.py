@@ -13,6 +13,7 @@ from app.auth.models import Role
 from app.pairings.models import Pairing
 from app.reports.models import Report
 from app.stats.models import Submission
+from tests.conftest import TEST_TODAY
 from tests.factories import (
     auth_headers,
     make_report,
@@ -267,6 +268,8 @@ def test_province_accepts_and_the_week_stays_locked(client, session, reported, s
     body = answer.json()
     assert body["id"] == submitted["id"] and body["status"] == "accepted"
     assert body["decided_at"] and body["return_reason"] is None
+    # Decided on the campaign clock, as the submission was sent (the suite's today is in 2020).
+    assert body["decided_at"][:10] == body["submitted_at"][:10] == TEST_TODAY.isoformat()
 
     _, second = reported.pairings
     locked = client.put(report_url(second), json=report_body(jobs_done=12),
