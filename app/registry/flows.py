@@ -13,6 +13,7 @@ from app.common import LIMIT_MAX
 from app.errors import NotFound
 from app.pairings import service as pairings
 from app.pairings.models import PairingPublic
+from app.pairings.policy import pairing_accesses
 from app.regions import service as regions
 from app.regions.models import Region, Village
 from app.units import service as units
@@ -72,10 +73,24 @@ def unit_in_register(session: Session, principal: Principal, unit_id: int) -> Un
     return access
 
 
-def pairings_of(session: Session, principal: Principal, unit_id: int | None = None) -> list[PairingPublic]:
+def pairings_of(session: Session, principal: Principal, unit_id: int | None = None,
+                county_code: str | None = None) -> list[PairingPublic]:
     require_registrar(principal)
-    items, _total = pairings.list_pairings(session, principal, None, unit_id, None, LIMIT_MAX, 0)
+    items, _total = pairings.list_pairings(session, principal, county_code, unit_id, None, LIMIT_MAX, 0)
     return items
+
+
+def active_pairing_count(session: Session, principal: Principal) -> int:
+    """How many pairings in force the principal's register holds (counted, not loaded)."""
+    require_registrar(principal)
+    _items, total = pairings.list_pairings(session, principal, None, None, True, 1, 0)
+    return total
+
+
+def pairings_by_id(session: Session, principal: Principal, ids: list[int]) -> dict[int, PairingPublic]:
+    """The pairings `ids` the principal sees (a pairing's predecessor and successor), by id."""
+    found = pairing_accesses(session, principal, ids)
+    return {pid: pairings.access_public(session, access) for pid, access in found.items()}
 
 
 def liaisons_of(session: Session, unit_id: int) -> list[User]:

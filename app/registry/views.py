@@ -152,9 +152,9 @@ def _page(request: Request, template: str, context: dict[str, Any], *, block: st
 def registry_home(request: Request, session: SessionDep, principal: PagePrincipal) -> Response:
     units = flows.unit_rows(session, principal)
     villages = flows.villages(session, principal)
-    active = [p for p in flows.pairings_of(session, principal) if p.active]
     return _page(request, "index.html", {
-        "title": "结对登记", "villages": villages, "units": units, "active_pairings": active,
+        "title": "结对登记", "villages": villages, "units": units,
+        "active_pairings": flows.active_pairing_count(session, principal),
         "short": [u for u in units if u.short_of_liaisons], "MIN_LIAISONS": unit_service.MIN_LIAISONS,
         "region": "" if principal.everything else principal.region_code or "",
     })
@@ -199,7 +199,8 @@ def _village_page(request: Request, session: Session, principal: Principal, code
     return _page(request, "village.html", {
         "title": f"村 · {village.name}", "village": village, "places": regions.places(session, village),
         "fields": VILLAGE_FIELDS[1:], "values": shown,
-        "pairings": [p for p in flows.pairings_of(session, principal) if p.village_code == village.code],
+        "pairings": [p for p in flows.pairings_of(session, principal, county_code=village.county_code)
+                     if p.village_code == village.code],
         "MAX": pairings.MAX_UNITS_PER_VILLAGE,
     }, block="form", errors=errors)
 
@@ -379,8 +380,8 @@ def pairing_create(request: Request, session: SessionDep, settings: SettingsDep,
 def _pairing_page(request: Request, session: Session, access: PairingAccess, *, values: dict[str, str] | None = None,
                   errors: dict[str, str] | None = None) -> Response:
     shown = pairings.access_public(session, access)
-    linked = {p.id: p for p in flows.pairings_of(session, access.principal)
-              if p.id in (shown.successor_id, shown.predecessor_id)}
+    linked = flows.pairings_by_id(session, access.principal,
+                                  [pid for pid in (shown.successor_id, shown.predecessor_id) if pid is not None])
     return _page(request, "pairing.html", {
         "title": f"结对 · {shown.village} · {shown.unit}", "p": shown, "fields": END_FIELDS,
         "values": values or {}, "successor": linked.get(shown.successor_id or 0),

@@ -171,7 +171,11 @@ def test_units_below_two_active_liaisons_stand_out(client, session, world):
     make_user(session, Role.liaison, unit_id=ours.id)
     page = client.get("/registry/units").text
     assert "liaisons-short" not in re.search(rf'<tr id="unit-{ours.id}"[^>]*>', page).group(0)
-    assert "联络员不足 2 人的单位" in client.get("/registry").text
+    home = client.get("/registry").text
+    assert "联络员不足 2 人的单位" in home
+    in_force = session.scalars(select(Pairing).join(Village).where(
+        Village.county_code == COUNTY, Pairing.active)).all()
+    assert f'<span class="num">{len(in_force)}</span>有效结对' in home
 
 
 # --- pairings ----------------------------------------------------------------------------------
@@ -237,7 +241,9 @@ def test_ending_a_pairing_names_the_unit_that_takes_over(client, session, world)
     assert successor.active and successor.signed_on == ended.ended_on
     page = client.get(answer.headers["location"]).text
     assert "结对已终止" in page and "接力公司" in page and "企业经营困难" in page
-    assert "接替" in client.get(f"/registry/pairings/{successor.id}").text
+    assert f'href="/registry/pairings/{successor.id}"' in page  # linked both ways, on the pages too
+    taken_over = client.get(f"/registry/pairings/{successor.id}").text
+    assert "接替" in taken_over and f'href="/registry/pairings/{ours.id}"' in taken_over
     api = client.get(f"/api/v1/pairings/{successor.id}", headers=world.headers("county")).json()
     assert api["predecessor_id"] == ours.id
     assert events(session, "pairing", "update") >= 1 and events(session, "pairing", "create") == 1
